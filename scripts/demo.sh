@@ -1,22 +1,171 @@
 #!/usr/bin/env bash
-# The main job behind `make demo`.
+# The main job behind `make demo`: IoT devices in production and in
+# development sharing one Pulsar cluster, each reaching only its own backends
+# and its own area of the data lake.
 #
-# NOTE: the end-to-end scenario (devices, router, backends, lake sinks and
-# the reconciliation table) is not built yet. Until it is, this starts a real
-# Pulsar standalone, shows the cluster it serves, and stops it again.
+#   scripts/demo.sh [--quick] [--limit N] [--rate N]
+#
+# Steps: install what is missing, build, start a Pulsar standalone,
+# provision examples/demo/switchyard.yaml, start the router, the backends
+# (version 1 in prod and test, version 2 for alice and bob), one lake sink
+# per environment and the audit sink, replay the Aberdeen sensor data set
+# through the device simulator, wait until everything has drained, print
+# the reconciliation table, and stop what it started. Exits non-zero if any
+# count does not reconcile.
+#
+# Settings (environment variables):
+#   DEMO_DATA_DIR       directory of Sensor.Community CSV files; default: the
+#                       data set beside the repository (../shared/data) when it
+#                       exists, else the daily files downloaded from the
+#                       Sensor.Community archive into the cache
+#   PULSAR_BROKER_PORT, PULSAR_WEB_PORT   broker ports (6650, 8080)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
+limit=""
+rate=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) limit=4000 ;;
+    --limit) limit="${2:?--limit needs a number}"; shift ;;
+    --rate) rate="${2:?--rate needs a number}"; shift ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "demo: unknown option '$1' (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+cache="${SWITCHYARD_CACHE:-$HOME/.cache/switchyard}"
+# examples/demo/switchyard.yaml names demo-output/ as the lake location.
+out="$root/demo-output"
+config="$root/examples/demo/switchyard.yaml"
+scenario="$root/examples/demo/scenario.yaml"
+export PULSAR_BROKER_PORT="${PULSAR_BROKER_PORT:-6650}"
+export PULSAR_WEB_PORT="${PULSAR_WEB_PORT:-8080}"
+export PULSAR_RUN_DIR="$cache/run/demo-pulsar"
+export SWITCHYARD_PULSAR_URL="pulsar://127.0.0.1:$PULSAR_BROKER_PORT"
+export SWITCHYARD_ADMIN_URL="http://127.0.0.1:$PULSAR_WEB_PORT"
+started_at=$SECONDS
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "installing missing packages and building"
 scripts/install-deps.sh
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build
+switchyard="$root/build/src/cli/switchyard"
 
-export PULSAR_RUN_DIR="${SWITCHYARD_CACHE:-$HOME/.cache/switchyard}/run/demo-pulsar"
-trap 'scripts/pulsar.sh stop' EXIT
+# The data set: Sensor.Community's daily per-sensor files for 14-16 May 2019.
+resolve_data() {
+  if [ -n "${DEMO_DATA_DIR:-}" ]; then
+    echo "$DEMO_DATA_DIR"
+    return
+  fi
+  if [ -d "$root/../shared/data" ] && ls "$root/../shared/data"/*.csv >/dev/null 2>&1; then
+    echo "$(cd "$root/../shared/data" && pwd)"
+    return
+  fi
+  local dir="$cache/data/aberdeen-2019-05-14_to_16"
+  if [ ! -f "$dir/.complete" ]; then
+    echo "demo: downloading the Aberdeen readings of 14-16 May 2019 from the Sensor.Community archive into $dir" >&2
+    mkdir -p "$dir"
+    local sds011="5331 7789 8554 15092 15462 16422 17079 22068 22449 22480 22523 22549 22597 22612 22618 22691 22879 22885 23007 23628 24543 25095 25555"
+    local dht22="5332 7790 8555 15463 17080 22450 22524 22550 22598 22613 22619 22692 22880 22886 23008 23629 24544 25096 25556"
+    local bme280="15093 16423 17204 22481"
+    local day type id file
+    for day in 2019-05-14 2019-05-15 2019-05-16; do
+      for type in sds011 dht22 bme280; do
+        local ids
+        case "$type" in sds011) ids=$sds011 ;; dht22) ids=$dht22 ;; bme280) ids=$bme280 ;; esac
+        for id in $ids; do
+          file="${day}_${type}_sensor_${id}.csv"
+          [ -s "$dir/$file" ] && continue
+          curl -fsS --retry 3 -o "$dir/$file.part" "https://archive.sensor.community/$day/$file"
+          mv "$dir/$file.part" "$dir/$file"
+        done
+      done
+    done
+    touch "$dir/.complete"
+  fi
+  echo "$dir"
+}
+data_dir="$(resolve_data)"
+
+rm -rf "$out"
+mkdir -p "$out/logs" "$out/reports"
+
+pids=()
+stop_all() {
+  local pid
+  for pid in "${pids[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    wait "$pid" 2>/dev/null || true
+  done
+  pids=()
+}
+cleanup() {
+  stop_all
+  scripts/pulsar.sh stop || true
+}
+trap cleanup EXIT
+
+# Starts "$@" in the background with its log in $out/logs/$name.log.
+start() {
+  local name="$1"
+  shift
+  "$@" >"$out/logs/$name.log" 2>&1 &
+  pids+=($!)
+  echo "started $name (pid $!), log $out/logs/$name.log"
+}
+
+step "starting Pulsar standalone"
 scripts/pulsar.sh start
-web="http://127.0.0.1:${PULSAR_WEB_PORT:-8080}"
-echo "clusters:   $(curl -fsS "$web/admin/v2/clusters")"
-echo "tenants:    $(curl -fsS "$web/admin/v2/tenants")"
-echo "namespaces: $(curl -fsS "$web/admin/v2/namespaces/public")"
+
+step "provisioning $config"
+"$switchyard" provision --config "$config"
+
+step "starting the router, the backends and the sinks"
+start router "$switchyard" route --config "$config"
+start backend-prod "$switchyard" backend --config "$config" --env prod --app-version 1 \
+  --report "$out/reports/backend-prod.json"
+start backend-test "$switchyard" backend --config "$config" --env test --app-version 1 \
+  --report "$out/reports/backend-test.json"
+start backend-dev-alice "$switchyard" backend --config "$config" --env dev-alice --app-version 2 \
+  --report "$out/reports/backend-dev-alice.json"
+start backend-dev-bob "$switchyard" backend --config "$config" --env dev-bob --app-version 2 \
+  --report "$out/reports/backend-dev-bob.json"
+for sink in prod-lake test-lake dev-lake dev-alice-lake dev-bob-lake audit; do
+  start "sink-$sink" "$switchyard" sink --config "$config" --sink "$sink"
+done
+sleep 2
+
+step "replaying $data_dir through the device simulator${limit:+ (first $limit readings)}"
+"$switchyard" device --config "$config" --scenario "$scenario" --data "$data_dir" \
+  --rate "$rate" ${limit:+--limit "$limit"} --report "$out/reports/devices.json"
+
+step "waiting until every subscription has caught up"
+"$switchyard" reconcile --config "$config" --wait-only --wait-timeout-s 600
+
+# Stopped programs write their final reports and flush their files.
+stop_all
+
+step "reconciliation"
+status=0
+"$switchyard" reconcile --config "$config" --wait-timeout-s 0 \
+  --device-report "$out/reports/devices.json" \
+  --backend prod="$out/reports/backend-prod.json" \
+  --backend test="$out/reports/backend-test.json" \
+  --backend dev-alice="$out/reports/backend-dev-alice.json" \
+  --backend dev-bob="$out/reports/backend-dev-bob.json" \
+  --lake "$out/lake" --audit "$out/audit" || status=$?
+
+echo
+echo "lake files:   $out/lake/<environment>/..."
+echo "audit trail:  $out/audit/"
+echo "logs:         $out/logs/"
+echo "demo took $((SECONDS - started_at)) s"
+exit "$status"

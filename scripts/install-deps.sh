@@ -10,7 +10,8 @@ packages=(
   liblz4-dev libzstd-dev zlib1g-dev libssl-dev
   libmosquitto-dev mosquitto libmicrohttpd-dev
   clang libclang-rt-14-dev
-  openjdk-17-jre-headless maven
+  openjdk-17-jre-headless openjdk-17-jdk-headless maven
+  tzdata golang-go
 )
 
 missing=()
@@ -26,6 +27,10 @@ if command -v java >/dev/null && java -version 2>&1 | grep -qE 'version "(1[7-9]
 fi
 if command -v mvn >/dev/null; then
   missing=("${missing[@]/maven}")
+fi
+# Any Go in PATH counts; scripts/fake-gcs.sh checks that it is new enough.
+if command -v go >/dev/null; then
+  missing=("${missing[@]/golang-go}")
 fi
 read -r -a missing <<<"${missing[*]:-}"
 

@@ -27,6 +27,9 @@
 #   PULSAR_EXTRA_CONF    a file whose lines are appended to the generated
 #                        standalone.conf (for example to enable authentication)
 #   PULSAR_START_TIMEOUT seconds to wait for the broker to serve (240)
+#   PULSAR_ADMIN_HEADER_FILE  a file of HTTP header lines that the readiness
+#                        check sends (an Authorization header when
+#                        authentication is on)
 set -euo pipefail
 
 readonly PULSAR_VERSION=4.2.4
@@ -154,8 +157,13 @@ LOG
 }
 
 broker_serves() {
-  curl -fsS --max-time 5 "http://127.0.0.1:$web_port/admin/v2/namespaces/public" 2>/dev/null \
-    | grep -q '"public/default"'
+  # With authentication on, the readiness request needs a token (scripts/pulsar-auth.sh).
+  local headers=()
+  if [ -n "${PULSAR_ADMIN_HEADER_FILE:-}" ]; then
+    headers=(-H "@$PULSAR_ADMIN_HEADER_FILE")
+  fi
+  curl -fsS --max-time 5 "${headers[@]}" "http://127.0.0.1:$web_port/admin/v2/namespaces/public" \
+    2>/dev/null | grep -q '"public/default"'
 }
 
 start_broker() {

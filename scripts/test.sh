@@ -7,6 +7,9 @@
 # Settings (environment variables):
 #   SWITCHYARD_TEST_PULSAR_BROKER_PORT  broker port for the tests (16650)
 #   SWITCHYARD_TEST_PULSAR_WEB_PORT     admin port for the tests (18080)
+#   SWITCHYARD_TEST_AUTH_BROKER_PORT    ports of the broker with authentication
+#   SWITCHYARD_TEST_AUTH_WEB_PORT       (26650 and 28080)
+#   SWITCHYARD_TEST_GCS_PORT            GCS emulator port (14443)
 #   SWITCHYARD_TEST_SKIP_INTEGRATION=1  run the unit tests only
 set -euo pipefail
 
@@ -37,27 +40,47 @@ if [ "${SWITCHYARD_TEST_SKIP_INTEGRATION:-0}" = 1 ]; then
   exit 0
 fi
 
-# The tests get their own ports and run directory, so a broker that a
-# person runs on the default ports is neither used nor stopped.
+# The tests get their own ports and run directories, so services that a
+# person runs on the default ports are neither used nor stopped.
+cache="${SWITCHYARD_CACHE:-$HOME/.cache/switchyard}"
 export PULSAR_BROKER_PORT="${SWITCHYARD_TEST_PULSAR_BROKER_PORT:-16650}"
 export PULSAR_WEB_PORT="${SWITCHYARD_TEST_PULSAR_WEB_PORT:-18080}"
-export PULSAR_RUN_DIR="${SWITCHYARD_CACHE:-$HOME/.cache/switchyard}/run/test-pulsar"
+export PULSAR_RUN_DIR="$cache/run/test-pulsar"
 export SWITCHYARD_TEST_PULSAR_URL="pulsar://127.0.0.1:$PULSAR_BROKER_PORT"
 export SWITCHYARD_TEST_ADMIN_URL="http://127.0.0.1:$PULSAR_WEB_PORT"
+# A second broker with token authentication and authorization, for the permission tests.
+auth_env=(PULSAR_BROKER_PORT="${SWITCHYARD_TEST_AUTH_BROKER_PORT:-26650}"
+          PULSAR_WEB_PORT="${SWITCHYARD_TEST_AUTH_WEB_PORT:-28080}"
+          PULSAR_RUN_DIR="$cache/run/test-pulsar-auth"
+          SWITCHYARD_BIN="$root/build/src/cli/switchyard")
+# The Google Cloud Storage emulator for the lake sink.
+export FAKE_GCS_PORT="${SWITCHYARD_TEST_GCS_PORT:-14443}"
+export FAKE_GCS_RUN_DIR="$cache/run/test-fake-gcs"
+export SWITCHYARD_TEST_GCS_URL="http://127.0.0.1:$FAKE_GCS_PORT"
 
 stop_services() {
   scripts/pulsar.sh stop || true
+  env "${auth_env[@]}" scripts/pulsar-auth.sh stop || true
+  scripts/fake-gcs.sh stop || true
 }
 trap stop_services EXIT
 
-step "starting Pulsar standalone for the integration tests"
+step "starting Pulsar standalone (plain and with authentication) and the GCS emulator"
+scripts/fake-gcs.sh install
 scripts/pulsar.sh start
+env "${auth_env[@]}" scripts/pulsar-auth.sh start
+eval "$(env "${auth_env[@]}" scripts/pulsar-auth.sh env)"
+scripts/fake-gcs.sh start
 
 step "integration tests"
 if ! ctest --test-dir build -L integration --output-on-failure; then
   echo
   echo "==> last lines of the broker log ($PULSAR_RUN_DIR/pulsar.log)"
   scripts/pulsar.sh log 80
+  echo "==> last lines of the authenticating broker's log"
+  env "${auth_env[@]}" scripts/pulsar.sh log 40
+  echo "==> last lines of the GCS emulator's log"
+  scripts/fake-gcs.sh log 40
   exit 1
 fi
 

@@ -23,4 +23,12 @@ enum {
     CLI_EXIT_USAGE = 2,
 };
 
+int cli_token(int argc, char **argv);
+int cli_provision(int argc, char **argv);
+int cli_route(int argc, char **argv);
+int cli_sink(int argc, char **argv);
+int cli_device(int argc, char **argv);
+int cli_backend(int argc, char **argv);
+int cli_reconcile(int argc, char **argv);
+
 #endif

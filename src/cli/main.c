@@ -12,6 +12,14 @@
 
 /* Subcommands in the order that --help lists them. */
 static const cli_command commands[] = {
+    {"provision", "create the tenants, namespaces, topics and grants of a configuration",
+     cli_provision},
+    {"token", "mint an HS256 token for a role (Pulsar token authentication)", cli_token},
+    {"route", "route ingest messages to their environment's topic (--check: dry run)", cli_route},
+    {"sink", "copy topics' messages into lake files (local directory or GCS)", cli_sink},
+    {"device", "replay sensor readings as IoT device messages (the demo's devices)", cli_device},
+    {"backend", "serve one environment's commands (the demo's backends v1 and v2)", cli_backend},
+    {"reconcile", "wait for the pipeline to drain and compare counts end to end", cli_reconcile},
     {NULL, NULL, NULL},
 };
 

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Router benchmark: sustained routing throughput of 200-byte device messages
+# next to the broker's pass-through (the same messages produced to and
+# consumed from one topic, no router), the router's peak RSS, and end-to-end
+# latency at half the router's throughput. Prints a Markdown table.
+#
+# Needs a running broker and a release build:
+#   cmake -S . -B build-rel -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo && ninja -C build-rel
+#   scripts/pulsar.sh start
+#   bench/route/run.sh
+#
+# Settings (environment): PULSAR_URL (pulsar://127.0.0.1:6650), ADMIN_URL
+# (http://127.0.0.1:8080), BUILD_DIR (build-rel), COUNT (200000 messages per
+# throughput run), LATENCY_SECONDS (20, length of each half-rate run),
+# ROUTER_ARGS (extra options of `switchyard route`, for example "--max-inflight 5000"),
+# LATENCY_RATE (messages per second of the latency runs; default half the
+# router's full-speed throughput).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=${BUILD_DIR:-$root/build-rel}
+url=${PULSAR_URL:-pulsar://127.0.0.1:6650}
+admin=${ADMIN_URL:-http://127.0.0.1:8080}
+count=${COUNT:-200000}
+latency_seconds=${LATENCY_SECONDS:-20}
+
+if [[ ! -x $build/src/cli/switchyard || ! -f $build/libswitchyard.a ]]; then
+  echo "run.sh: no build in $build: build one with -DCMAKE_BUILD_TYPE=RelWithDebInfo, or set BUILD_DIR" >&2
+  exit 2
+fi
+
+work=$(mktemp -d)
+router_pid=
+cleanup() {
+  if [[ -n $router_pid ]]; then kill "$router_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# shellcheck disable=SC2046
+cc -O2 -std=c17 -I "$root/src" -o "$work/route_bench" "$root/bench/route/route_bench.c" \
+  "$build/libswitchyard.a" $(pkg-config --libs libcurl jansson yaml-0.1 liblz4 libzstd zlib openssl) \
+  -lpthread -lm
+
+tenant=bench-$(date +%s)
+admin_call() { curl -sSf -X "$1" -H 'Content-Type: application/json' "$admin$2" ${3:+-d "$3"} >/dev/null; }
+admin_call PUT "/admin/v2/tenants/$tenant" '{"adminRoles":[],"allowedClusters":["standalone"]}'
+for ns in ingest prod dev; do
+  admin_call PUT "/admin/v2/namespaces/$tenant/$ns"
+  admin_call POST "/admin/v2/namespaces/$tenant/$ns/deduplication" true
+done
+for topic in ingest/device-messages ingest/passthrough ingest/quarantine prod/commands dev/commands; do
+  admin_call PUT "/admin/v2/persistent/$tenant/$topic"
+done
+sed "s/iot-system/$tenant/g" "$root/examples/poc/switchyard.yaml" > "$work/switchyard.yaml"
+
+passthrough=persistent://$tenant/ingest/passthrough
+ingest=persistent://$tenant/ingest/device-messages
+prod=persistent://$tenant/prod/commands
+field() { sed -n -E "s/(^|.* )$1 ([0-9.]+).*/\2/p" <<<"$2"; }
+# CPU seconds (user + system) that process $1 has used so far.
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / hz }' "/proc/$1/stat"; }
+
+pass=$("$work/route_bench" "$url" "$passthrough" "$passthrough" "$count" 0)
+
+SWITCHYARD_PULSAR_URL=$url "$build/src/cli/switchyard" route --config "$work/switchyard.yaml" \
+  --log-level warn ${ROUTER_ARGS:-} 2>"$work/router.log" &
+router_pid=$!
+sleep 3
+cpu_before=$(cpu_seconds "$router_pid")
+routed=$("$work/route_bench" "$url" "$ingest" "$prod" "$count" 0)
+cpu_after=$(cpu_seconds "$router_pid")
+
+half=${LATENCY_RATE:-$(awk -v r="$(field rate "$routed")" 'BEGIN { printf "%d", r / 2 }')}
+latency_count=$((half * latency_seconds))
+routed_half=$("$work/route_bench" "$url" "$ingest" "$prod" "$latency_count" "$half")
+peak_rss_kib=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$router_pid/status")
+kill -TERM "$router_pid"
+wait "$router_pid"
+router_pid=
+pass_half=$("$work/route_bench" "$url" "$passthrough" "$passthrough" "$latency_count" "$half")
+
+ratio=$(awk -v a="$(field rate "$routed")" -v b="$(field rate "$pass")" 'BEGIN { printf "%.2f", a / b }')
+echo "| run | messages | msg/s | p50 ms | p99 ms | max ms |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+for row in "pass-through, full speed:$pass" "router, full speed:$routed" \
+           "pass-through, $half msg/s:$pass_half" "router, $half msg/s:$routed_half"; do
+  name=${row%%:*}
+  line=${row#*:}
+  echo "| $name | $(field messages "$line") | $(field rate "$line") | $(field p50_ms "$line") | $(field p99_ms "$line") | $(field max_ms "$line") |"
+done
+echo
+echo "router / pass-through throughput: $ratio"
+router_cpu=$(awk -v a="$cpu_before" -v b="$cpu_after" -v s="$(field seconds "$routed")" \
+  'BEGIN { printf "%.2f CPU seconds in %.2f s (%.0f%% of one core)", b - a, s, 100 * (b - a) / s }')
+echo "router CPU during the full-speed run: $router_cpu"
+echo "router peak RSS: $((peak_rss_kib / 1024)).$(( (peak_rss_kib % 1024) * 10 / 1024 )) MiB ($peak_rss_kib KiB)"
+if [[ -s $work/router.log ]]; then
+  echo "router warnings and errors:"
+  cat "$work/router.log"
+fi

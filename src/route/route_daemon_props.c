@@ -1,0 +1,313 @@
+/*
+ * Input and output fields of the router's messages.
+ *
+ * Why strlen is not enough: the Pulsar client hands received keys and
+ * property values over as NUL-terminated strings, so a value that contains a
+ * NUL byte would read shorter than it is, and "prod\0x" would pass as
+ * "prod". That breaks the fail-closed rule. The client places each string
+ * of a received message, with its terminating NUL, right after the previous
+ * one in a single allocation (key, value, key, value, ..., topic, producer
+ * name, message key, payload), so the true length of a string is the
+ * distance to the next one, minus its NUL. daemon_input_init uses that
+ * distance when layout_matches confirms that layout, and strlen otherwise.
+ * NOTE: this depends on the layout in src/pulsar/consumer_message.c. If that
+ * layout changes, layout_matches fails, strlen is used and a value with an
+ * embedded NUL is seen truncated again; a length field in pulsar_property
+ * would remove the dependency.
+ *
+ * Output properties of a quarantined message (invariant 4 of route_daemon.h):
+ * every input property is kept. One that cannot be sent as it came (key or
+ * value with a NUL byte or invalid UTF-8, or a key that the router sets
+ * itself: "switchyard." prefix or "reason") becomes the property
+ * "switchyard.raw.<index>" whose value is base64(key) "." base64(value), in
+ * standard base64 with padding, where index is the property's position in
+ * the input (from 0). A message key with a NUL byte is sent as no key plus
+ * the property "switchyard.raw.key" = base64(key).
+ */
+#include "route/route_daemon_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+/*
+ * Returns true when message has the single-allocation layout described at
+ * the top of this file, so that the bytes between two of its strings belong
+ * to the message and may be read.
+ */
+static bool layout_matches(const pulsar_message *message)
+{
+    size_t count = message->property_count;
+    const char *cursor = (const char *)(message + 1) + count * sizeof(pulsar_property);
+    if (count > 0 && (const void *)message->properties != (const void *)(message + 1)) {
+        return false;
+    }
+    for (size_t i = 0; i < count; i++) {
+        const pulsar_property *p = &message->properties[i];
+        if (p->key != cursor || p->value < p->key + strlen(p->key) + 1) {
+            return false;
+        }
+        cursor = p->value + strlen(p->value) + 1;
+        const char *next = i + 1 < count ? message->properties[i + 1].key : message->topic;
+        if (next < cursor) {
+            return false;
+        }
+        cursor = next;
+    }
+    if (message->topic != cursor) {
+        return false;
+    }
+    const char *after_topic = message->topic + strlen(message->topic) + 1;
+    if (message->producer_name != after_topic) {
+        return false;
+    }
+    const char *after_name = message->producer_name + strlen(message->producer_name) + 1;
+    if (message->key == NULL) {
+        return (const char *)message->payload == after_name;
+    }
+    return message->key == after_name &&
+           (const char *)message->payload >= message->key + strlen(message->key) + 1;
+}
+
+/* Returns the length of the string at start that ends with the NUL just before next. */
+static size_t wire_length(const char *start, const void *next)
+{
+    return (size_t)((const char *)next - start) - 1;
+}
+
+bool daemon_input_init(daemon_input *input, const pulsar_message *message)
+{
+    memset(input, 0, sizeof *input);
+    size_t count = message->property_count;
+    if (count > 0) {
+        input->properties = calloc(count, sizeof *input->properties);
+        if (input->properties == NULL) {
+            return false;
+        }
+    }
+    bool exact = layout_matches(message);
+    for (size_t i = 0; i < count; i++) {
+        const pulsar_property *p = &message->properties[i];
+        const char *next = i + 1 < count ? message->properties[i + 1].key : message->topic;
+        input->properties[i] = (route_property){
+            p->key, exact ? wire_length(p->key, p->value) : strlen(p->key), p->value,
+            exact ? wire_length(p->value, next) : strlen(p->value)};
+    }
+    input->message.properties = input->properties;
+    input->message.property_count = count;
+    if (message->key != NULL) {
+        input->message.key = message->key;
+        input->message.key_len =
+            exact ? wire_length(message->key, message->payload) : strlen(message->key);
+    }
+    input->message.payload = message->payload;
+    input->message.payload_len = message->payload_len;
+    return true;
+}
+
+void daemon_input_free(daemon_input *input)
+{
+    free(input->properties);
+    input->properties = NULL;
+}
+
+/* Returns the length of the UTF-8 sequence at bytes (strict: no overlong form,
+ * no surrogate, at most U+10FFFF), or 0 when it is invalid. */
+static size_t utf8_sequence(const unsigned char *bytes, size_t len)
+{
+    unsigned char c = bytes[0];
+    if (c < 0x80) {
+        return 1;
+    }
+    size_t n;
+    unsigned char low = 0x80;
+    unsigned char high = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+        n = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        low = c == 0xE0 ? 0xA0 : 0x80;
+        high = c == 0xED ? 0x9F : 0xBF;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        low = c == 0xF0 ? 0x90 : 0x80;
+        high = c == 0xF4 ? 0x8F : 0xBF;
+    } else {
+        return 0;
+    }
+    if (len < n || bytes[1] < low || bytes[1] > high) {
+        return 0;
+    }
+    for (size_t i = 2; i < n; i++) {
+        if (bytes[i] < 0x80 || bytes[i] > 0xBF) {
+            return 0;
+        }
+    }
+    return n;
+}
+
+bool daemon_text_sendable(const char *bytes, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)bytes;
+    size_t i = 0;
+    while (i < len) {
+        if (p[i] == 0) {
+            return false;
+        }
+        size_t n = utf8_sequence(p + i, len - i);
+        if (n == 0) {
+            return false;
+        }
+        i += n;
+    }
+    return true;
+}
+
+/* Returns a new NUL-terminated standard base64 encoding of bytes, or NULL. */
+static char *base64(const char *bytes, size_t len)
+{
+    size_t out_len = 4 * ((len + 2) / 3);
+    char *out = malloc(out_len + 1);
+    if (out == NULL) {
+        return NULL;
+    }
+    /* EVP_EncodeBlock takes an int length; a property is far below INT_MAX on the wire. */
+    EVP_EncodeBlock((unsigned char *)out, (const unsigned char *)bytes, (int)len);
+    out[out_len] = '\0';
+    return out;
+}
+
+static bool is_router_set_key(const route_property *p)
+{
+    static const char prefix[] = "switchyard.";
+    if (p->key_len >= sizeof prefix - 1 && memcmp(p->key, prefix, sizeof prefix - 1) == 0) {
+        return true;
+    }
+    return p->key_len == strlen(ROUTE_PROP_REASON) &&
+           memcmp(p->key, ROUTE_PROP_REASON, p->key_len) == 0;
+}
+
+static char *keep(daemon_output_fields *fields, char *text)
+{
+    if (text != NULL) {
+        fields->storage[fields->storage_count++] = text;
+    }
+    return text;
+}
+
+/* Returns "switchyard.raw.<index>" = base64(key) "." base64(value) as two owned strings. */
+static bool encode_raw(daemon_output_fields *fields, size_t index, const route_property *p,
+                       pulsar_property *out)
+{
+    char name[64];
+    snprintf(name, sizeof name, "switchyard.raw.%zu", index);
+    char *key = base64(p->key, p->key_len);
+    char *value = base64(p->value, p->value_len);
+    char *joined = NULL;
+    if (key != NULL && value != NULL) {
+        size_t len = strlen(key) + 1 + strlen(value);
+        joined = malloc(len + 1);
+        if (joined != NULL) {
+            snprintf(joined, len + 1, "%s.%s", key, value);
+        }
+    }
+    free(key);
+    free(value);
+    out->key = keep(fields, strdup(name));
+    out->value = keep(fields, joined);
+    return out->key != NULL && out->value != NULL;
+}
+
+static void put(daemon_output_fields *fields, const char *key, const char *value)
+{
+    fields->properties[fields->property_count++] = (pulsar_property){key, value};
+}
+
+static bool build_quarantined(const daemon_input *input, const route_decision *decision,
+                              const char *source_topic, const char *source_id,
+                              daemon_output_fields *fields)
+{
+    const route_message *m = &input->message;
+    for (size_t i = 0; i < m->property_count; i++) {
+        const route_property *p = &m->properties[i];
+        if (is_router_set_key(p) || !daemon_text_sendable(p->key, p->key_len) ||
+            !daemon_text_sendable(p->value, p->value_len)) {
+            if (!encode_raw(fields, i, p, &fields->properties[fields->property_count++])) {
+                return false;
+            }
+        } else {
+            /* The received strings end in a NUL right after their true length. */
+            put(fields, p->key, p->value);
+        }
+    }
+    if (m->key != NULL) {
+        if (memchr(m->key, 0, m->key_len) == NULL) {
+            fields->key = m->key;
+        } else {
+            char *encoded = keep(fields, base64(m->key, m->key_len));
+            if (encoded == NULL) {
+                return false;
+            }
+            put(fields, "switchyard.raw.key", encoded);
+        }
+    }
+    put(fields, ROUTE_PROP_RULE, route_rule_name(decision->rule));
+    put(fields, ROUTE_PROP_SOURCE_TOPIC, source_topic);
+    put(fields, ROUTE_PROP_SOURCE_ID, source_id);
+    put(fields, ROUTE_PROP_REASON, route_reason_name(decision->reason));
+    return true;
+}
+
+/* A routed message passed step b of route_decide, so every property is sendable text. */
+static bool build_routed(const daemon_input *input, const route_decision *decision,
+                         const char *source_topic, const char *source_id,
+                         daemon_output_fields *fields)
+{
+    size_t capacity = input->message.property_count + 5;
+    route_property *out = calloc(capacity, sizeof *out);
+    if (out == NULL) {
+        return false;
+    }
+    size_t count = route_output_properties(&input->message, decision, source_topic, source_id,
+                                           out, capacity);
+    for (size_t i = 0; i < count; i++) {
+        put(fields, out[i].key, out[i].value);
+    }
+    free(out);
+    fields->key = input->message.key;
+    return true;
+}
+
+bool daemon_output_fields_build(const daemon_input *input, const route_decision *decision,
+                                const char *source_topic, const char *source_id,
+                                daemon_output_fields *fields)
+{
+    memset(fields, 0, sizeof *fields);
+    size_t count = input->message.property_count;
+    /* Up to two owned strings per property and one for the key. */
+    fields->properties = calloc(count + 6, sizeof *fields->properties);
+    fields->storage = calloc(2 * count + 1, sizeof *fields->storage);
+    if (fields->properties == NULL || fields->storage == NULL) {
+        daemon_output_fields_free(fields);
+        return false;
+    }
+    bool ok = decision->quarantined
+                  ? build_quarantined(input, decision, source_topic, source_id, fields)
+                  : build_routed(input, decision, source_topic, source_id, fields);
+    if (!ok) {
+        daemon_output_fields_free(fields);
+    }
+    return ok;
+}
+
+void daemon_output_fields_free(daemon_output_fields *fields)
+{
+    for (size_t i = 0; i < fields->storage_count; i++) {
+        free(fields->storage[i]);
+    }
+    free(fields->storage);
+    free(fields->properties);
+    memset(fields, 0, sizeof *fields);
+}
