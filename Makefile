@@ -17,8 +17,10 @@ test:
 unit:
 	SWITCHYARD_TEST_SKIP_INTEGRATION=1 scripts/test.sh
 
+# The main job. QUICK=1 replays the first 4000 readings only; LIMIT=N the
+# first N; RATE=N sets readings per second.
 demo:
-	scripts/demo.sh
+	scripts/demo.sh $(if $(QUICK),--quick) $(if $(LIMIT),--limit $(LIMIT)) $(if $(RATE),--rate $(RATE))
 
 # libFuzzer builds with clang; FUZZ_SECONDS bounds each target's run.
 fuzz:

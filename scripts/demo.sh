@@ -5,6 +5,10 @@
 #
 #   scripts/demo.sh [--quick] [--limit N] [--rate N]
 #
+#   --quick     replay the first 4000 readings only
+#   --limit N   replay the first N readings only
+#   --rate N    readings per second (default 2000; 0 = as fast as possible)
+#
 # Steps: install what is missing, build, start a Pulsar standalone,
 # provision examples/demo/switchyard.yaml, start the router, the backends
 # (version 1 in prod and test, version 2 for alice and bob), one lake sink
@@ -25,7 +29,8 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 limit=""
-rate=0
+# A steady rate keeps the PING round trips about the pipeline, not about a queue.
+rate=2000
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) limit=4000 ;;
@@ -94,7 +99,7 @@ resolve_data() {
 data_dir="$(resolve_data)"
 
 rm -rf "$out"
-mkdir -p "$out/logs" "$out/reports"
+mkdir -p "$out/logs" "$out/reports" "$out/lake" "$out/audit"
 
 pids=()
 stop_all() {
@@ -145,7 +150,8 @@ sleep 2
 
 step "replaying $data_dir through the device simulator${limit:+ (first $limit readings)}"
 "$switchyard" device --config "$config" --scenario "$scenario" --data "$data_dir" \
-  --rate "$rate" ${limit:+--limit "$limit"} --report "$out/reports/devices.json"
+  --rate "$rate" ${limit:+--limit "$limit"} --ping-timeout-ms 10000 \
+  --report "$out/reports/devices.json"
 
 step "waiting until every subscription has caught up"
 "$switchyard" reconcile --config "$config" --wait-only --wait-timeout-s 600

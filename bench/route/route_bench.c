@@ -5,7 +5,7 @@
  * INPUT (batched, keyed by device, properties device_id and env), at RATE
  * messages per second or as fast as the client sends (RATE 0), and receives
  * them from OUTPUT. INPUT and OUTPUT are the same topic for the broker's
- * pass-through; for the router, INPUT is the ingest topic and OUTPUT the
+ * pass-through. For the router, INPUT is the ingest topic and OUTPUT the
  * topic that the router writes to. Each payload carries its send time, so
  * the receiver measures end-to-end latency on one clock.
  *
@@ -189,7 +189,7 @@ int main(int argc, char **argv)
     pulsar_consumer *consumer = NULL;
     pulsar_result rc = pulsar_consumer_subscribe(client, &consumer_config, &consumer);
     if (rc != PULSAR_OK) {
-        fprintf(stderr, "route_bench: subscribe to %s: %s\n", argv[3], pulsar_result_str(rc));
+        fprintf(stderr, "route_bench: subscribing to %s failed: %s\n", argv[3], pulsar_result_str(rc));
         return 1;
     }
     pulsar_producer_config producer_config;
@@ -200,7 +200,7 @@ int main(int argc, char **argv)
     pulsar_producer *producer = NULL;
     rc = pulsar_producer_create(client, &producer_config, &producer);
     if (rc != PULSAR_OK) {
-        fprintf(stderr, "route_bench: producer on %s: %s\n", argv[2], pulsar_result_str(rc));
+        fprintf(stderr, "route_bench: creating a producer on %s failed: %s\n", argv[2], pulsar_result_str(rc));
         return 1;
     }
 

@@ -16,6 +16,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,13 @@ typedef struct {
     _Atomic uint64_t failed;
 } device_state;
 
+typedef struct device_run device_run;
+
+typedef struct {
+    device_run *run;
+    pulsar_consumer *consumer;
+} reply_reader;
+
 typedef struct {
     int64_t sent_ms;              /* monotonic time the PING was queued */
     int64_t rtt_ms;               /* -1 until its PONG arrives */
@@ -64,7 +72,7 @@ typedef struct {
     int ping_timeout_ms;
 } device_options;
 
-typedef struct {
+struct device_run {
     device_state devices[DEVICE_MAX_DEVICES];
     size_t device_count;
 
@@ -77,10 +85,13 @@ typedef struct {
 
     pulsar_consumer *reply_consumers[DEVICE_MAX_REPLY_TOPICS];
     size_t reply_consumer_count;
+    reply_reader readers[DEVICE_MAX_REPLY_TOPICS];
+    pthread_t reply_threads[DEVICE_MAX_REPLY_TOPICS];
+    size_t reply_thread_count;
     atomic_bool replies_done;
 
     uint64_t invalid_rows;
-} device_run;
+};
 
 static void print_usage(FILE *out)
 {
@@ -94,8 +105,8 @@ static void print_usage(FILE *out)
             "  --data DIR            directory of Sensor.Community CSV files, replayed in time order\n"
             "  --rate N              readings per second; 0 sends as fast as possible (default 0)\n"
             "  --limit N             stop after N readings (default: every reading)\n"
-            "  --ping-timeout-ms N   how long to wait for outstanding PONG replies at the end\n"
-            "                        (default 30000)\n"
+            "  --ping-timeout-ms N   at the end, stop waiting for outstanding PONG replies once\n"
+            "                        none has arrived for N ms (default 30000)\n"
             "  --producer-name NAME  stable producer name, for broker deduplication\n"
             "                        (default switchyard-device)\n"
             "  --report FILE         write a JSON summary: counts per device, PING round trips\n"
@@ -332,25 +343,18 @@ static void handle_reply(device_run *run, const pulsar_message *message)
     }
 }
 
+/* Receives PONGs of one replies topic; one thread per topic keeps each wait short. */
 static void *receive_replies(void *arg)
 {
-    device_run *run = arg;
-    while (!atomic_load(&run->replies_done)) {
-        int idle = 1;
-        for (size_t i = 0; i < run->reply_consumer_count; i++) {
-            pulsar_message *message = NULL;
-            if (pulsar_consumer_receive(run->reply_consumers[i], 20, &message) != PULSAR_OK) {
-                continue;
-            }
-            idle = 0;
-            handle_reply(run, message);
-            pulsar_consumer_ack(run->reply_consumers[i], &message->id);
-            pulsar_message_free(message);
+    reply_reader *reader = arg;
+    while (!atomic_load(&reader->run->replies_done)) {
+        pulsar_message *message = NULL;
+        if (pulsar_consumer_receive(reader->consumer, 100, &message) != PULSAR_OK) {
+            continue;
         }
-        if (idle && run->reply_consumer_count == 0) {
-            struct timespec pause = {0, 50000000};
-            nanosleep(&pause, NULL);
-        }
+        handle_reply(reader->run, message);
+        pulsar_consumer_ack(reader->consumer, &message->id);
+        pulsar_message_free(message);
     }
     return NULL;
 }
@@ -567,15 +571,28 @@ static uint64_t replay_readings(device_run *run, demo_replay *replay,
     return queued;
 }
 
-/* Waits until every PING has its PONG, or the time-out passes. */
+/*
+ * Waits until every PING has its PONG, or until no PONG has arrived for
+ * timeout_ms: a PING that the rules send to quarantine is never answered,
+ * while a busy pipeline still delivers PONGs late.
+ */
 static void wait_for_pongs(device_run *run, int timeout_ms)
 {
-    int64_t deadline = cli_monotonic_ms() + timeout_ms;
-    while (!cli_stop_requested() && cli_monotonic_ms() < deadline) {
+    size_t last_count = SIZE_MAX;
+    int64_t deadline = 0;
+    while (!cli_stop_requested()) {
         pthread_mutex_lock(&run->ping_lock);
-        int done = run->pongs_received >= run->ping_count;
+        size_t received = run->pongs_received;
+        int done = received >= run->ping_count;
         pthread_mutex_unlock(&run->ping_lock);
         if (done) {
+            return;
+        }
+        int64_t now = cli_monotonic_ms();
+        if (received != last_count) {
+            last_count = received;
+            deadline = now + timeout_ms;
+        } else if (now >= deadline) {
             return;
         }
         struct timespec pause = {0, 20000000};
@@ -593,8 +610,6 @@ static int run_device(const device_options *options, const sy_config *config,
 
     int status = CLI_EXIT_FAILURE;
     pulsar_producer *producer = NULL;
-    pthread_t reply_thread;
-    int reply_thread_started = 0;
     char *ingest_topic = cli_topic_name(config->ingest.namespace_name, config->ingest.topic);
     if (ingest_topic == NULL) {
         goto close_client;
@@ -617,11 +632,14 @@ static int run_device(const device_options *options, const sy_config *config,
     if (subscribe_replies(run, client, config) != 0) {
         goto close_producer;
     }
-    if (pthread_create(&reply_thread, NULL, receive_replies, run) != 0) {
-        sy_log(SY_LOG_ERROR, COMPONENT, "cannot start the reply thread");
-        goto close_consumers;
+    for (size_t i = 0; i < run->reply_consumer_count; i++) {
+        run->readers[i] = (reply_reader){run, run->reply_consumers[i]};
+        if (pthread_create(&run->reply_threads[i], NULL, receive_replies, &run->readers[i]) != 0) {
+            sy_log(SY_LOG_ERROR, COMPONENT, "cannot start a reply thread");
+            goto close_consumers;
+        }
+        run->reply_thread_count++;
     }
-    reply_thread_started = 1;
 
     sy_log(SY_LOG_INFO, COMPONENT, "replaying %zu files from %s into %s",
            demo_replay_file_count(replay), options->data_dir, ingest_topic);
@@ -653,8 +671,8 @@ static int run_device(const device_options *options, const sy_config *config,
 
 close_consumers:
     atomic_store(&run->replies_done, true);
-    if (reply_thread_started) {
-        pthread_join(reply_thread, NULL);
+    for (size_t i = 0; i < run->reply_thread_count; i++) {
+        pthread_join(run->reply_threads[i], NULL);
     }
     for (size_t i = 0; i < run->reply_consumer_count; i++) {
         /* The subscription was made for this run only. */

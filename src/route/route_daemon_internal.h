@@ -35,7 +35,8 @@ typedef struct daemon_output {
      * Guarded by the daemon's lock, because a failed send lowers it.
      */
     int64_t fresh_floor;
-    int batch_mode; /* what was queued since the last flush: see route_daemon_send.c */
+    size_t pending; /* outputs queued and not yet completed, under the daemon's lock */
+    int batch_mode; /* what was queued since the producer was last idle: see route_daemon_send.c */
 } daemon_output;
 
 /* The partition count of an output topic, looked up once. */

@@ -20,10 +20,11 @@
  * without a key would not be the same after a restart.
  *
  * Batches: an output is fresh when its sequence id is above the producer's
- * fresh_floor (the broker's last sequence id for the name when the producer
- * was created, raised by every output queued, lowered below an output that
- * failed), and a replay otherwise. When the kind changes, the producer is
- * flushed first, so every batch holds one kind. A batch of replays is then
+ * fresh_floor, and a replay otherwise. The floor starts at the broker's last
+ * sequence id for the name when the producer is created, rises with every
+ * output queued, and drops below an output that failed. When the kind changes, the router first
+ * waits until every output queued on the producer has completed, so every
+ * batch contains one kind. A batch of replays is then
  * dropped as a duplicate only when its outputs were all stored before, and
  * a batch of fresh outputs is never judged a duplicate.
  */
@@ -43,7 +44,7 @@
 /* Wait before the next attempt when an output producer cannot be created. */
 #define PRODUCER_RETRY_DELAY_MS 500
 
-/* What a producer has queued since its last flush. */
+/* What a producer has queued since it was last idle. */
 enum { BATCH_EMPTY, BATCH_FRESH, BATCH_REPLAY };
 
 /* Batching limits of output producers: the wait adds at most this much latency. */
@@ -141,10 +142,11 @@ static bool pass_gate(route_daemon *daemon, const pulsar_message_id *id)
     return pass;
 }
 
-static void finish_inflight(route_daemon *daemon)
+static void finish_inflight(route_daemon *daemon, daemon_output *output)
 {
     pthread_mutex_lock(&daemon->lock);
     daemon->inflight--;
+    output->pending--;
     size_t inflight = daemon->inflight;
     pthread_cond_broadcast(&daemon->inflight_changed);
     pthread_mutex_unlock(&daemon->lock);
@@ -185,8 +187,9 @@ static void on_sent(pulsar_result result, const pulsar_message_id *id, int64_t s
                          "will be delivered again",
                          input, sequence_id, pulsar_result_str(result));
     }
+    daemon_output *output = context->output;
     free(context);
-    finish_inflight(daemon);
+    finish_inflight(daemon, output);
 }
 
 static daemon_output *find_output(route_daemon *daemon, int32_t partition, const char *topic)
@@ -311,7 +314,8 @@ static daemon_output *output_for(route_daemon *daemon, int32_t partition, const 
     }
     /* The broker's last sequence id for this name: what an earlier run may have stored. */
     int64_t last = pulsar_producer_last_sequence_id(producer);
-    *output = (daemon_output){daemon->outputs, partition, topic_copy, producer, last, BATCH_EMPTY};
+    *output = (daemon_output){daemon->outputs, partition, topic_copy, producer, last, 0,
+                              BATCH_EMPTY};
     daemon->outputs = output;
     sy_log(SY_LOG_INFO, "route", "producer %s on %s ready (last sequence id %" PRId64 ")", name,
            topic, last);
@@ -327,21 +331,46 @@ static int batch_kind(route_daemon *daemon, const daemon_output *output, int64_t
     return fresh ? BATCH_FRESH : BATCH_REPLAY;
 }
 
-/* Flushes output when sequence_id is of another kind than what it has queued. */
-static void separate_batches(route_daemon *daemon, daemon_output *output, int64_t sequence_id)
+/* Waits until nothing is pending on output; false when a stop was requested first. */
+static bool wait_idle(route_daemon *daemon, daemon_output *output)
+{
+    pthread_mutex_lock(&daemon->lock);
+    /*
+     * pulsar_producer_flush would wait without limit while the broker is
+     * unreachable (no send time-out), and a stop must not hang on it. The
+     * open batch goes out by itself after OUTPUT_BATCH_MAX_DELAY_MS.
+     */
+    while (output->pending > 0 && !daemon->stop_requested) {
+        struct timespec wake;
+        clock_gettime(CLOCK_REALTIME, &wake);
+        wake.tv_nsec += 50 * 1000 * 1000;
+        if (wake.tv_nsec >= 1000000000) {
+            wake.tv_sec++;
+            wake.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&daemon->inflight_changed, &daemon->lock, &wake);
+    }
+    bool idle = output->pending == 0;
+    pthread_mutex_unlock(&daemon->lock);
+    return idle;
+}
+
+/*
+ * Waits for output to become idle when sequence_id is of another kind than
+ * what it has queued. Returns false when a stop interrupted the wait.
+ */
+static bool separate_batches(route_daemon *daemon, daemon_output *output, int64_t sequence_id)
 {
     int kind = batch_kind(daemon, output, sequence_id);
     if (output->batch_mode != BATCH_EMPTY && output->batch_mode != kind) {
-        pulsar_result rc = pulsar_producer_flush(output->producer);
-        if (rc != PULSAR_OK) {
-            /* The failed outputs were nacked by their callbacks; the flush still emptied the queue. */
-            sy_log(SY_LOG_DEBUG, "route", "flush of %s: %s", output->topic,
-                   pulsar_result_str(rc));
+        if (!wait_idle(daemon, output)) {
+            return false;
         }
-        /* A failure reported during the flush may have lowered the floor. */
+        /* A failure reported during the wait may have lowered the floor. */
         kind = batch_kind(daemon, output, sequence_id);
     }
     output->batch_mode = kind;
+    return true;
 }
 
 /* Records that sequence_id was queued on output. */
@@ -376,13 +405,14 @@ void daemon_close_outputs(route_daemon *daemon)
 }
 
 /*
- * Waits until another output may be in flight. Receipts keep arriving
- * during a stop, so the wait ends even then.
+ * Waits until another output may be in flight, and counts it. A stop request
+ * ends the wait too, so that an unreachable broker cannot hold up a stop.
+ * The limit is then exceeded by one.
  */
-static void reserve_inflight(route_daemon *daemon)
+static void reserve_inflight(route_daemon *daemon, daemon_output *output)
 {
     pthread_mutex_lock(&daemon->lock);
-    while (daemon->inflight >= daemon->options->max_inflight) {
+    while (daemon->inflight >= daemon->options->max_inflight && !daemon->stop_requested) {
         struct timespec deadline;
         clock_gettime(CLOCK_REALTIME, &deadline);
         deadline.tv_nsec += 100 * 1000 * 1000;
@@ -393,6 +423,7 @@ static void reserve_inflight(route_daemon *daemon)
         pthread_cond_timedwait(&daemon->inflight_changed, &daemon->lock, &deadline);
     }
     daemon->inflight++;
+    output->pending++;
     size_t inflight = daemon->inflight;
     pthread_mutex_unlock(&daemon->lock);
     route_metrics_set_inflight(daemon->metrics, inflight);
@@ -464,15 +495,20 @@ static void send_output(route_daemon *daemon, const pulsar_message *message,
         return;
     }
     *context = (send_context){daemon, output, *id, now_ns()};
-    separate_batches(daemon, output, out.sequence_id);
-    reserve_inflight(daemon);
+    if (!separate_batches(daemon, output, out.sequence_id)) {
+        /* Stopping: the input stays unacknowledged and is delivered again. */
+        free(context);
+        daemon_output_fields_free(&fields);
+        return;
+    }
+    reserve_inflight(daemon, output);
     pulsar_result rc = pulsar_producer_send_async(output->producer, &out, on_sent, context);
     daemon_output_fields_free(&fields);
     if (rc == PULSAR_OK) {
         raise_floor(daemon, output, out.sequence_id);
     } else {
         free(context);
-        finish_inflight(daemon);
+        finish_inflight(daemon, output);
         route_metrics_send_done(daemon->metrics, true, false, 0.0);
         close_gate(daemon, id);
         pulsar_consumer_negative_ack(daemon->consumer, id);
