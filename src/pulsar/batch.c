@@ -40,7 +40,11 @@ void meta_encode(proto_buf *buf, const meta_out *meta)
     }
 }
 
-/* A KeyValue needs both strings, and neither may hold a NUL: they become C strings. */
+/*
+ * A KeyValue needs both strings. They may hold NUL bytes, as the protocol
+ * allows: a received message reports their lengths, so that its reader (a
+ * router that quarantines such a value) sees every byte.
+ */
 static bool decode_key_value(proto_bytes bytes, proto_bytes *key, proto_bytes *value)
 {
     proto_cursor cursor;
@@ -62,11 +66,7 @@ static bool decode_key_value(proto_bytes bytes, proto_bytes *key, proto_bytes *v
             has_value = true;
         }
     }
-    if (rc < 0 || !has_key || !has_value) {
-        return false;
-    }
-    return (key->len == 0 || memchr(key->data, 0, key->len) == NULL) &&
-           (value->len == 0 || memchr(value->data, 0, value->len) == NULL);
+    return rc >= 0 && has_key && has_value;
 }
 
 int meta_next_property(proto_cursor *cursor, uint32_t number, proto_bytes *key, proto_bytes *value)
@@ -123,7 +123,8 @@ pulsar_result meta_decode(proto_bytes bytes, meta_in *out)
             }
             break;
         case 6:
-            if (!is_len || has_nul(field.bytes)) {
+            /* A key with a NUL byte is delivered with its length (pulsar_message.key_len). */
+            if (!is_len) {
                 return PULSAR_ERR_MALFORMED;
             }
             out->partition_key = field.bytes;
@@ -202,7 +203,7 @@ pulsar_result batch_next(proto_cursor *cursor, batch_entry_in *out)
             }
             break;
         case 2:
-            if (!is_len || has_nul(field.bytes)) {
+            if (!is_len) {
                 return PULSAR_ERR_MALFORMED;
             }
             out->partition_key = field.bytes;

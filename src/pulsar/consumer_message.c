@@ -43,25 +43,32 @@ pulsar_message *consumer_build_message(const message_parts *parts)
     text_bytes += topic_len + 1 + parts->producer_name.len + 1;
     text_bytes += parts->has_key ? parts->key.len + 1 : 0;
 
-    size_t total = sizeof(pulsar_message) + property_count * sizeof(pulsar_property) + text_bytes +
-                   parts->payload.len;
+    size_t total = sizeof(pulsar_message) + property_count * sizeof(pulsar_property) +
+                   2 * property_count * sizeof(size_t) + text_bytes + parts->payload.len;
     pulsar_message *message = malloc(total);
     if (message == NULL) {
         return NULL;
     }
     pulsar_property *properties = (pulsar_property *)(message + 1);
-    char *cursor = (char *)(properties + property_count);
+    size_t *key_lens = (size_t *)(properties + property_count);
+    size_t *value_lens = key_lens + property_count;
+    char *cursor = (char *)(value_lens + property_count);
 
     proto_cursor_init(&props, parts->properties_raw.data, parts->properties_raw.len);
     for (size_t i = 0; i < property_count; i++) {
         meta_next_property(&props, parts->properties_field, &key, &value);
         properties[i].key = place_string(&cursor, key);
         properties[i].value = place_string(&cursor, value);
+        key_lens[i] = key.len;
+        value_lens[i] = value.len;
     }
     proto_bytes topic = {(const uint8_t *)parts->topic, topic_len};
     message->topic = place_string(&cursor, topic);
     message->producer_name = place_string(&cursor, parts->producer_name);
     message->key = parts->has_key ? place_string(&cursor, parts->key) : NULL;
+    message->key_len = parts->has_key ? parts->key.len : 0;
+    message->property_key_lens = key_lens;
+    message->property_value_lens = value_lens;
     if (parts->payload.len > 0) {
         memcpy(cursor, parts->payload.data, parts->payload.len);
     }

@@ -204,7 +204,11 @@ typedef struct {
 /* Returns true when id is the receipt of a message dropped by broker deduplication. */
 bool pulsar_message_id_is_duplicate(const pulsar_message_id *id);
 
-/* One message property; both strings are NUL-terminated UTF-8. */
+/*
+ * One message property; both strings are NUL-terminated. In a received
+ * message either may also contain NUL bytes: pulsar_message gives their
+ * lengths.
+ */
 typedef struct {
     const char *key;
     const char *value;
@@ -241,6 +245,15 @@ typedef struct {
     uint64_t sequence_id;
     const char *producer_name;
     uint32_t redelivery_count;
+    /*
+     * Byte lengths of the key and of each property key and value, without
+     * the terminating NUL. The protocol allows NUL bytes inside them, which
+     * strlen would stop at, so code that must see every byte (a router
+     * validating an env value) reads these.
+     */
+    size_t key_len;                    /* 0 when the message had no key */
+    const size_t *property_key_lens;   /* property_count entries */
+    const size_t *property_value_lens; /* property_count entries */
 } pulsar_message;
 
 /* Returns the value of property key, or NULL when message has no such property. */

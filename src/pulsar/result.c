@@ -173,8 +173,12 @@ const char *pulsar_message_property(const pulsar_message *message, const char *k
     if (message == NULL || key == NULL) {
         return NULL;
     }
+    /* A received key may hold a NUL byte: only a key of exactly this length matches. */
+    size_t key_len = strlen(key);
     for (size_t i = 0; i < message->property_count; i++) {
-        if (strcmp(message->properties[i].key, key) == 0) {
+        size_t len = message->property_key_lens != NULL ? message->property_key_lens[i]
+                                                        : strlen(message->properties[i].key);
+        if (len == key_len && memcmp(message->properties[i].key, key, key_len) == 0) {
             return message->properties[i].value;
         }
     }

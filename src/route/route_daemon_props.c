@@ -1,19 +1,10 @@
 /*
  * Input and output fields of the router's messages.
  *
- * Why strlen is not enough: the Pulsar client hands received keys and
- * property values over as NUL-terminated strings, so a value that contains a
- * NUL byte would read shorter than it is, and "prod\0x" would pass as
- * "prod". That breaks the fail-closed rule. The client places each string
- * of a received message, with its terminating NUL, right after the previous
- * one in a single allocation (key, value, key, value, ..., topic, producer
- * name, message key, payload), so the true length of a string is the
- * distance to the next one, minus its NUL. daemon_input_init uses that
- * distance when layout_matches confirms that layout, and strlen otherwise.
- * NOTE: this depends on the layout in src/pulsar/consumer_message.c. If that
- * layout changes, layout_matches fails, strlen is used and a value with an
- * embedded NUL is seen truncated again; a length field in pulsar_property
- * would remove the dependency.
+ * Input fields are taken with the byte lengths that the Pulsar client
+ * reports, never with strlen: a property value may contain a NUL byte, and
+ * "prod\0x" read as a C string would pass as "prod", which breaks the
+ * fail-closed rule.
  *
  * Output properties of a quarantined message (invariant 4 of route_daemon.h):
  * every input property is kept. One that cannot be sent as it came (key or
@@ -32,51 +23,6 @@
 
 #include <openssl/evp.h>
 
-/*
- * Returns true when message has the single-allocation layout described at
- * the top of this file, so that the bytes between two of its strings belong
- * to the message and may be read.
- */
-static bool layout_matches(const pulsar_message *message)
-{
-    size_t count = message->property_count;
-    const char *cursor = (const char *)(message + 1) + count * sizeof(pulsar_property);
-    if (count > 0 && (const void *)message->properties != (const void *)(message + 1)) {
-        return false;
-    }
-    for (size_t i = 0; i < count; i++) {
-        const pulsar_property *p = &message->properties[i];
-        if (p->key != cursor || p->value < p->key + strlen(p->key) + 1) {
-            return false;
-        }
-        cursor = p->value + strlen(p->value) + 1;
-        const char *next = i + 1 < count ? message->properties[i + 1].key : message->topic;
-        if (next < cursor) {
-            return false;
-        }
-        cursor = next;
-    }
-    if (message->topic != cursor) {
-        return false;
-    }
-    const char *after_topic = message->topic + strlen(message->topic) + 1;
-    if (message->producer_name != after_topic) {
-        return false;
-    }
-    const char *after_name = message->producer_name + strlen(message->producer_name) + 1;
-    if (message->key == NULL) {
-        return (const char *)message->payload == after_name;
-    }
-    return message->key == after_name &&
-           (const char *)message->payload >= message->key + strlen(message->key) + 1;
-}
-
-/* Returns the length of the string at start that ends with the NUL just before next. */
-static size_t wire_length(const char *start, const void *next)
-{
-    return (size_t)((const char *)next - start) - 1;
-}
-
 bool daemon_input_init(daemon_input *input, const pulsar_message *message)
 {
     memset(input, 0, sizeof *input);
@@ -87,20 +33,16 @@ bool daemon_input_init(daemon_input *input, const pulsar_message *message)
             return false;
         }
     }
-    bool exact = layout_matches(message);
     for (size_t i = 0; i < count; i++) {
         const pulsar_property *p = &message->properties[i];
-        const char *next = i + 1 < count ? message->properties[i + 1].key : message->topic;
-        input->properties[i] = (route_property){
-            p->key, exact ? wire_length(p->key, p->value) : strlen(p->key), p->value,
-            exact ? wire_length(p->value, next) : strlen(p->value)};
+        input->properties[i] = (route_property){p->key, message->property_key_lens[i], p->value,
+                                                message->property_value_lens[i]};
     }
     input->message.properties = input->properties;
     input->message.property_count = count;
     if (message->key != NULL) {
         input->message.key = message->key;
-        input->message.key_len =
-            exact ? wire_length(message->key, message->payload) : strlen(message->key);
+        input->message.key_len = message->key_len;
     }
     input->message.payload = message->payload;
     input->message.payload_len = message->payload_len;

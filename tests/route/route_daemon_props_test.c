@@ -23,24 +23,29 @@ typedef struct {
 #define B(text) {text, sizeof text - 1}
 
 /*
- * Builds a message in the client's single-allocation layout: struct,
- * property array, key NUL value NUL ..., topic, producer name, key, payload.
+ * Builds a message as the client does: every string NUL-terminated, with
+ * its true byte length in key_len and the property length arrays.
  */
 static pulsar_message *build_message(const test_bytes (*props)[2], size_t count,
                                      const test_bytes *key, const char *payload)
 {
     static const char topic[] = "persistent://iot-system/ingest/device-messages";
     static const char producer[] = "p";
-    size_t total = sizeof(pulsar_message) + count * sizeof(pulsar_property) + sizeof topic +
-                   sizeof producer + strlen(payload) + (key != NULL ? key->len + 1 : 0);
+    size_t total = sizeof(pulsar_message) + count * sizeof(pulsar_property) +
+                   2 * count * sizeof(size_t) + sizeof topic + sizeof producer + strlen(payload) +
+                   (key != NULL ? key->len + 1 : 0);
     for (size_t i = 0; i < count; i++) {
         total += props[i][0].len + 1 + props[i][1].len + 1;
     }
     pulsar_message *m = calloc(1, total);
     assert_non_null(m);
     pulsar_property *properties = (pulsar_property *)(m + 1);
-    char *cursor = (char *)(properties + count);
+    size_t *key_lens = (size_t *)(properties + count);
+    size_t *value_lens = key_lens + count;
+    char *cursor = (char *)(value_lens + count);
     for (size_t i = 0; i < count; i++) {
+        key_lens[i] = props[i][0].len;
+        value_lens[i] = props[i][1].len;
         for (size_t part = 0; part < 2; part++) {
             memcpy(cursor, props[i][part].bytes, props[i][part].len);
             cursor[props[i][part].len] = '\0';
@@ -62,6 +67,7 @@ static pulsar_message *build_message(const test_bytes (*props)[2], size_t count,
         memcpy(cursor, key->bytes, key->len);
         cursor[key->len] = '\0';
         m->key = cursor;
+        m->key_len = key->len;
         cursor += key->len + 1;
     }
     memcpy(cursor, payload, strlen(payload));
@@ -69,6 +75,8 @@ static pulsar_message *build_message(const test_bytes (*props)[2], size_t count,
     m->payload_len = strlen(payload);
     m->properties = properties;
     m->property_count = count;
+    m->property_key_lens = key_lens;
+    m->property_value_lens = value_lens;
     m->id = (pulsar_message_id){5, 6, -1, -1, 0};
     return m;
 }
@@ -116,16 +124,22 @@ static void input_sees_nul_inside_key(void **state)
     free(m);
 }
 
-static void input_other_layout_uses_strlen(void **state)
+static void input_takes_reported_lengths(void **state)
 {
     (void)state;
+    /* Separate buffers: the lengths, not the memory layout, decide. */
     pulsar_property props[] = {{"env", "prod"}, {"device_id", "d1"}};
+    size_t key_lens[] = {3, 9};
+    size_t value_lens[] = {4, 2};
     pulsar_message m = {0};
     m.properties = props;
     m.property_count = 2;
+    m.property_key_lens = key_lens;
+    m.property_value_lens = value_lens;
     m.topic = "persistent://t/n/x";
     m.producer_name = "p";
     m.key = "d1";
+    m.key_len = 2;
     m.payload = (const uint8_t *)"{}";
     m.payload_len = 2;
     daemon_input input;
@@ -225,7 +239,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(input_sees_nul_inside_env),
         cmocka_unit_test(input_sees_nul_inside_key),
-        cmocka_unit_test(input_other_layout_uses_strlen),
+        cmocka_unit_test(input_takes_reported_lengths),
         cmocka_unit_test(quarantine_encodes_unsendable_properties),
         cmocka_unit_test(routed_output_adds_decision),
         cmocka_unit_test(text_sendable_checks_utf8),
