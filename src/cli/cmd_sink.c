@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "admin/admin_http.h"
 #include "cli/commands.h"
 #include "common/config.h"
 #include "common/log.h"
@@ -40,7 +41,8 @@ static void print_sink_usage(FILE *out)
             "section into files in a local directory or a Google Cloud Storage bucket, and\n"
             "acknowledges each message once its file is stored.\n"
             "\n"
-            "  --config FILE         configuration file (pulsar and sink sections)\n"
+            "  --config FILE         configuration file (pulsar and sink sections; a sink\n"
+            "                        with a namespace also needs pulsar.admin_url)\n"
             "  --sink NAME           the entry of the sink section to run; may be left out\n"
             "                        when the section has only one\n"
             "  --check               validate the configuration, print where files would go,\n"
@@ -244,6 +246,7 @@ static int run_sink(const sink_options *options, const lake_sink_settings *sink)
     lake_store *store = NULL;
     pulsar_client *client = NULL;
     lake_pulsar_sink *running = NULL;
+    admin_http *admin = NULL;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     if (open_store(sink, &store, error, sizeof error) != LAKE_OK) {
         fprintf(stderr, "switchyard sink: %s\n", error);
@@ -261,7 +264,24 @@ static int run_sink(const sink_options *options, const lake_sink_settings *sink)
                 config->pulsar.service_url, pulsar_result_str(result));
         goto cleanup;
     }
-    if (lake_pulsar_sink_start(client, sink, store, &running, error, sizeof error) != LAKE_OK) {
+    if (sink->namespace_name != NULL) {
+        if (config->pulsar.admin_url == NULL) {
+            fprintf(stderr,
+                    "switchyard sink: pulsar.admin_url is missing: sink %s lists the topics of %s "
+                    "through the admin API; set it in %s or set SWITCHYARD_ADMIN_URL\n",
+                    sink->name, sink->namespace_name, options->config_path);
+            status = CLI_EXIT_USAGE;
+            goto cleanup;
+        }
+        admin = admin_http_new(config->pulsar.admin_url, token, 30000);
+        if (admin == NULL) {
+            fprintf(stderr, "switchyard sink: creating the admin client for %s failed\n",
+                    config->pulsar.admin_url);
+            goto cleanup;
+        }
+    }
+    if (lake_pulsar_sink_start(client, admin, sink, store, &running, error, sizeof error) !=
+        LAKE_OK) {
         sy_log(SY_LOG_ERROR, "sink", "%s", error);
         goto cleanup;
     }
@@ -288,6 +308,7 @@ static int run_sink(const sink_options *options, const lake_sink_settings *sink)
 
 cleanup:
     pulsar_client_close(client);
+    admin_http_free(admin);
     lake_store_free(store);
     curl_global_cleanup();
     free(token);

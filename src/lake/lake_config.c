@@ -231,6 +231,7 @@ static lake_err load_batching(loader *ld, const sy_yaml_node *map, lake_sink_set
     sink->max_pending_files = 4;
     sink->retry_initial_ms = 1000;
     sink->retry_max_ms = 60000;
+    sink->topic_refresh_ms = 30000;
 
     lake_err rc = get_int(ld, map, "max_records", 1, 10000000, 1, &sink->max_records);
     if (rc == LAKE_OK) {

@@ -40,7 +40,9 @@ typedef struct {
     char *environment; /* fills {env} */
     char **topics;     /* full topic names; NULL when namespace is set */
     size_t topic_count;
-    char *namespace_name; /* "tenant/namespace"; NULL when topics are listed */
+    char *namespace_name;     /* "tenant/namespace"; NULL when topics are listed */
+    int64_t topic_refresh_ms; /* how often a namespace's topics are listed again; 30000 from
+                                 lake_config_load (no YAML key yet), 0 also means 30000 */
     char *subscription;
     lake_subscription_type subscription_type;
     char *format; /* "jsonl" */

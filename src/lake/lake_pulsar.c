@@ -15,6 +15,15 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "lake/lake_topics.h"
+
+/*
+ * Messages taken from one consumer per pass, before the next consumer's
+ * turn and the next age and retry check. A batch spreads those checks
+ * over many messages, and its limit keeps one busy topic from starving
+ * the others.
+ */
+#define RECEIVE_BATCH 256
 
 typedef struct {
     pulsar_consumer *consumer;
@@ -22,8 +31,18 @@ typedef struct {
 } pending_ack;
 
 struct lake_pulsar_sink {
+    char *name; /* the sink's name, for log lines */
+    pulsar_client *client;
+    admin_http *admin;    /* NULL unless namespace_name is set */
+    char *namespace_name; /* NULL when the topics are listed */
+    char *subscription;
+    pulsar_subscription_type subscription_type;
+    int64_t refresh_ms;      /* interval between listings of the namespace's topics */
+    int64_t next_refresh_ms; /* monotonic time of the next listing */
     pulsar_consumer **consumers;
+    char **consumer_topics; /* the topic of each consumer */
     size_t consumer_count;
+    size_t consumer_cap;
     size_t next_consumer; /* round-robin start of the next receive pass */
     lake_path_template *path_template;
     lake_tz *time_zone;
@@ -87,7 +106,12 @@ static void free_sink(lake_pulsar_sink *sink)
 {
     for (size_t i = 0; i < sink->consumer_count; i++) {
         pulsar_consumer_close(sink->consumers[i]);
+        free(sink->consumer_topics[i]);
     }
+    free(sink->consumer_topics);
+    free(sink->name);
+    free(sink->namespace_name);
+    free(sink->subscription);
     pulsar_message_free(sink->held);
     lake_sink_free(sink->sink);
     lake_path_template_free(sink->path_template);
@@ -128,50 +152,147 @@ static lake_err make_batching_sink(lake_pulsar_sink *sink, const lake_sink_setti
     return lake_sink_new(&config, &sink->sink, error, error_size);
 }
 
-lake_err lake_pulsar_sink_start(pulsar_client *client, const lake_sink_settings *settings,
-                                lake_store *store, lake_pulsar_sink **out, char *error,
+/* Subscribes to one more topic; the consumer arrays grow as a namespace gains topics. */
+static lake_err subscribe_topic(lake_pulsar_sink *sink, const char *topic, char *error,
                                 size_t error_size)
 {
-    if (settings->topic_count == 0) {
-        /* NOTE: a namespace needs its topics listed through the admin API, which is not wired in
-         * yet. */
+    if (sink->consumer_count == sink->consumer_cap) {
+        size_t cap = sink->consumer_cap == 0 ? 8 : sink->consumer_cap * 2;
+        pulsar_consumer **consumers = realloc(sink->consumers, cap * sizeof *consumers);
+        if (consumers == NULL) {
+            return LAKE_ERR_NOMEM;
+        }
+        sink->consumers = consumers;
+        char **topics = realloc(sink->consumer_topics, cap * sizeof *topics);
+        if (topics == NULL) {
+            return LAKE_ERR_NOMEM;
+        }
+        sink->consumer_topics = topics;
+        sink->consumer_cap = cap;
+    }
+    char *name = strdup(topic);
+    if (name == NULL) {
+        return LAKE_ERR_NOMEM;
+    }
+
+    pulsar_consumer_config config;
+    pulsar_consumer_config_init(&config);
+    config.topic = topic;
+    config.subscription = sink->subscription;
+    config.type = sink->subscription_type;
+    config.initial_position = PULSAR_POSITION_EARLIEST;
+    pulsar_result result =
+        pulsar_consumer_subscribe(sink->client, &config, &sink->consumers[sink->consumer_count]);
+    if (result != PULSAR_OK) {
+        free(name);
+        snprintf(error, error_size, "subscribing %s to %s failed: %s", sink->subscription, topic,
+                 pulsar_result_str(result));
+        return LAKE_ERR_NETWORK;
+    }
+    sink->consumer_topics[sink->consumer_count++] = name;
+    return LAKE_OK;
+}
+
+static bool subscribed(const lake_pulsar_sink *sink, const char *topic)
+{
+    for (size_t i = 0; i < sink->consumer_count; i++) {
+        if (strcmp(sink->consumer_topics[i], topic) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * Lists the namespace's topics and subscribes to those not consumed yet.
+ * Topics that disappear keep their consumer, which then receives nothing.
+ * Returns the first failure; a topic whose subscription failed is tried
+ * again at the next listing.
+ */
+static lake_err refresh_topics(lake_pulsar_sink *sink, char *error, size_t error_size)
+{
+    sink->next_refresh_ms = monotonic_ms() + sink->refresh_ms;
+    lake_topic_list list;
+    lake_err rc =
+        lake_topic_list_fetch(sink->admin, sink->namespace_name, &list, error, error_size);
+    if (rc != LAKE_OK) {
+        return rc;
+    }
+    for (size_t i = 0; i < list.count; i++) {
+        if (subscribed(sink, list.names[i])) {
+            continue;
+        }
+        char topic_error[512] = "";
+        lake_err topic_rc = subscribe_topic(sink, list.names[i], topic_error, sizeof topic_error);
+        if (topic_rc == LAKE_OK) {
+            sy_log(SY_LOG_INFO, "sink", "sink %s subscribed to %s of %s", sink->name, list.names[i],
+                   sink->namespace_name);
+        } else if (rc == LAKE_OK) {
+            rc = topic_rc;
+            snprintf(error, error_size, "%s", topic_error);
+        }
+    }
+    lake_topic_list_free(&list);
+    return rc;
+}
+
+static lake_err copy_source(lake_pulsar_sink *sink, pulsar_client *client, admin_http *admin,
+                            const lake_sink_settings *settings)
+{
+    sink->client = client;
+    sink->admin = admin;
+    sink->subscription_type = subscription_type(settings->subscription_type);
+    sink->refresh_ms = settings->topic_refresh_ms > 0 ? settings->topic_refresh_ms : 30000;
+    sink->name = strdup(settings->name != NULL ? settings->name : "sink");
+    sink->subscription = strdup(settings->subscription);
+    if (settings->namespace_name != NULL) {
+        sink->namespace_name = strdup(settings->namespace_name);
+        if (sink->namespace_name == NULL) {
+            return LAKE_ERR_NOMEM;
+        }
+    }
+    return sink->name == NULL || sink->subscription == NULL ? LAKE_ERR_NOMEM : LAKE_OK;
+}
+
+lake_err lake_pulsar_sink_start(pulsar_client *client, admin_http *admin,
+                                const lake_sink_settings *settings, lake_store *store,
+                                lake_pulsar_sink **out, char *error, size_t error_size)
+{
+    if (settings->namespace_name != NULL && admin == NULL) {
         snprintf(error, error_size,
-                 "sink %s names a namespace; the sink consumes listed topics only so far: "
-                 "list them under topics",
-                 settings->name);
+                 "sink %s names namespace %s, whose topics are listed through the admin API: "
+                 "set pulsar.admin_url or SWITCHYARD_ADMIN_URL",
+                 settings->name, settings->namespace_name);
         return LAKE_ERR_INVALID;
     }
     lake_pulsar_sink *sink = calloc(1, sizeof *sink);
-    if (sink == NULL ||
-        (sink->consumers = calloc(settings->topic_count, sizeof *sink->consumers)) == NULL) {
-        free(sink);
+    if (sink == NULL) {
         return LAKE_ERR_NOMEM;
     }
-    lake_err rc = make_batching_sink(sink, settings, store, error, error_size);
+    lake_err rc = copy_source(sink, client, admin, settings);
+    if (rc == LAKE_OK) {
+        rc = make_batching_sink(sink, settings, store, error, error_size);
+    }
 
+    if (rc == LAKE_OK && sink->namespace_name != NULL) {
+        rc = refresh_topics(sink, error, error_size);
+    }
     for (size_t i = 0; rc == LAKE_OK && i < settings->topic_count; i++) {
-        pulsar_consumer_config config;
-        pulsar_consumer_config_init(&config);
-        config.topic = settings->topics[i];
-        config.subscription = settings->subscription;
-        config.type = subscription_type(settings->subscription_type);
-        config.initial_position = PULSAR_POSITION_EARLIEST;
-        pulsar_result result =
-            pulsar_consumer_subscribe(client, &config, &sink->consumers[sink->consumer_count]);
-        if (result != PULSAR_OK) {
-            snprintf(error, error_size, "subscribing %s to %s failed: %s", settings->subscription,
-                     settings->topics[i], pulsar_result_str(result));
-            rc = LAKE_ERR_NETWORK;
-            break;
-        }
-        sink->consumer_count++;
+        rc = subscribe_topic(sink, settings->topics[i], error, error_size);
     }
     if (rc != LAKE_OK) {
         free_sink(sink);
         return rc;
     }
-    sy_log(SY_LOG_INFO, "sink", "sink %s subscribed as %s to %zu topics", settings->name,
-           settings->subscription, sink->consumer_count);
+    if (sink->namespace_name != NULL) {
+        sy_log(SY_LOG_INFO, "sink",
+               "sink %s subscribed as %s to the %zu topics of %s; listing them again every %lld ms",
+               sink->name, sink->subscription, sink->consumer_count, sink->namespace_name,
+               (long long)sink->refresh_ms);
+    } else {
+        sy_log(SY_LOG_INFO, "sink", "sink %s subscribed as %s to %zu topics", sink->name,
+               sink->subscription, sink->consumer_count);
+    }
     *out = sink;
     return LAKE_OK;
 }
@@ -228,10 +349,43 @@ static lake_err offer(lake_pulsar_sink *sink, pulsar_consumer *consumer, pulsar_
     return rc;
 }
 
+/* Lists the namespace's topics again when the interval is over; failures wait for the next one. */
+static void refresh_if_due(lake_pulsar_sink *sink)
+{
+    if (sink->namespace_name == NULL || monotonic_ms() < sink->next_refresh_ms) {
+        return;
+    }
+    char error[512] = "";
+    lake_err rc = refresh_topics(sink, error, sizeof error);
+    if (rc != LAKE_OK) {
+        sy_log(SY_LOG_WARN, "sink", "sink %s: %s: %s; trying again in %lld ms", sink->name,
+               lake_err_str(rc), error, (long long)sink->refresh_ms);
+    }
+}
+
+/* Waits up to wait_ms, or until the next listing is due, for a sink without topics yet. */
+static void idle(const lake_pulsar_sink *sink, int wait_ms)
+{
+    int64_t wait = wait_ms;
+    int64_t until_refresh = sink->next_refresh_ms - monotonic_ms();
+    if (sink->namespace_name != NULL && until_refresh < wait) {
+        wait = until_refresh;
+    }
+    if (wait > 0) {
+        struct timespec pause = {(time_t)(wait / 1000), (long)(wait % 1000) * 1000000};
+        nanosleep(&pause, NULL);
+    }
+}
+
 lake_err lake_pulsar_sink_run_once(lake_pulsar_sink *sink, int wait_ms, char *error,
                                    size_t error_size)
 {
     lake_sink_poll(sink->sink);
+    refresh_if_due(sink);
+    if (sink->consumer_count == 0) {
+        idle(sink, wait_ms);
+        return LAKE_OK;
+    }
     if (sink->held != NULL) {
         pulsar_message *message = sink->held;
         sink->held = NULL;
@@ -241,24 +395,30 @@ lake_err lake_pulsar_sink_run_once(lake_pulsar_sink *sink, int wait_ms, char *er
         }
     }
 
-    /* One pass over all consumers without waiting; wait only when every one was empty. */
+    /*
+     * One pass over all consumers, taking up to RECEIVE_BATCH waiting messages
+     * from each; wait only when every one was empty.
+     */
     size_t received = 0;
     for (size_t n = 0; n < sink->consumer_count && sink->held == NULL; n++) {
         size_t index = (sink->next_consumer + n) % sink->consumer_count;
-        pulsar_message *message = NULL;
         int timeout = received == 0 && n + 1 == sink->consumer_count ? wait_ms : 0;
-        pulsar_result result = pulsar_consumer_receive(sink->consumers[index], timeout, &message);
-        if (result == PULSAR_ERR_TIMEOUT) {
-            continue;
-        }
-        if (result != PULSAR_OK) {
-            snprintf(error, error_size, "receiving failed: %s", pulsar_result_str(result));
-            return LAKE_ERR_NETWORK;
-        }
-        received++;
-        lake_err rc = offer(sink, sink->consumers[index], message, error, error_size);
-        if (rc != LAKE_OK) {
-            return rc;
+        for (size_t taken = 0; taken < RECEIVE_BATCH && sink->held == NULL; taken++) {
+            pulsar_message *message = NULL;
+            pulsar_result result =
+                pulsar_consumer_receive(sink->consumers[index], taken == 0 ? timeout : 0, &message);
+            if (result == PULSAR_ERR_TIMEOUT) {
+                break;
+            }
+            if (result != PULSAR_OK) {
+                snprintf(error, error_size, "receiving failed: %s", pulsar_result_str(result));
+                return LAKE_ERR_NETWORK;
+            }
+            received++;
+            lake_err rc = offer(sink, sink->consumers[index], message, error, error_size);
+            if (rc != LAKE_OK) {
+                return rc;
+            }
         }
     }
     sink->next_consumer = (sink->next_consumer + 1) % sink->consumer_count;

@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 
+#include "admin/admin_http.h"
 #include "lake/lake_config.h"
 #include "lake/lake_sink.h"
 #include "pulsar/pulsar.h"
@@ -26,19 +27,28 @@ typedef struct lake_pulsar_sink lake_pulsar_sink;
 
 /*
  * Subscribes to every topic of settings (a new subscription starts at the
- * earliest retained message) and prepares the batching sink. Returns
- * LAKE_ERR_INVALID for settings this glue cannot serve yet (namespace
- * instead of topics), LAKE_ERR_NETWORK when subscribing failed, with the
- * Pulsar error in error, or LAKE_ERR_NOMEM.
+ * earliest retained message) and prepares the batching sink. With a
+ * namespace instead of topics, lists its topics through admin
+ * (lake_topics.h) and subscribes to each, one consumer per partitioned
+ * topic; lake_pulsar_sink_run_once lists them again every
+ * settings->topic_refresh_ms and subscribes to new ones. admin is
+ * borrowed, must outlive the sink, and may be NULL when topics are listed.
+ * Returns LAKE_ERR_INVALID for a namespace without admin, LAKE_ERR_NETWORK
+ * when subscribing or the first listing failed (LAKE_ERR_HTTP_STATUS when
+ * the admin API returned an error, for example 404 for a namespace that
+ * does not exist), with the reason in error, or LAKE_ERR_NOMEM.
  */
-lake_err lake_pulsar_sink_start(pulsar_client *client, const lake_sink_settings *settings,
-                                lake_store *store, lake_pulsar_sink **out, char *error,
-                                size_t error_size);
+lake_err lake_pulsar_sink_start(pulsar_client *client, admin_http *admin,
+                                const lake_sink_settings *settings, lake_store *store,
+                                lake_pulsar_sink **out, char *error, size_t error_size);
 
 /*
  * Receives what is waiting (waiting up to wait_ms when nothing is), adds it
- * to the files, closes aged files and retries due uploads. Returns LAKE_OK,
- * or the error that must stop the run (with the reason in error).
+ * to the files, closes aged files and retries due uploads. For a namespace,
+ * first lists its topics again when the refresh interval is over; a failed
+ * listing or subscription is logged as a warning and tried again at the
+ * next interval, never returned. Returns LAKE_OK, or the error that must
+ * stop the run (with the reason in error).
  */
 lake_err lake_pulsar_sink_run_once(lake_pulsar_sink *sink, int wait_ms, char *error,
                                    size_t error_size);

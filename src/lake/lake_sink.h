@@ -18,6 +18,13 @@
  * Files are reported in upload order, which after a failure is not the
  * order of the records, so the Pulsar glue must acknowledge each message
  * individually, never cumulatively.
+ * NOTE: a crash after an upload can leave only part of that file's
+ * records acknowledged, because each acknowledgement is a frame of its own
+ * (pulsar_consumer_ack). The rest come back first after the restart, start
+ * a file named after another message, and so sit in two objects. Sending
+ * one CommandAck with every id of a file would keep acknowledgements to
+ * whole files; a file closed by max_age_ms can still be grouped
+ * differently after a restart.
  *
  * Uploads run inside lake_sink_add, lake_sink_poll and lake_sink_flush, on
  * the caller's thread; a store call blocks for as long as the store takes.

@@ -163,8 +163,8 @@ static void pulsar_sink_writes_then_acks(void **state)
     fixture *f = *state;
     char error[256] = "";
     lake_pulsar_sink *sink = NULL;
-    if (lake_pulsar_sink_start(f->client, &f->settings, f->store, &sink, error, sizeof error) !=
-        LAKE_OK) {
+    if (lake_pulsar_sink_start(f->client, NULL, &f->settings, f->store, &sink, error,
+                               sizeof error) != LAKE_OK) {
         fail_msg("start: %s", error);
     }
     publish(f);
@@ -249,7 +249,7 @@ static void pulsar_sink_unwritten_redelivered(void **state)
     char error[256] = "";
     lake_pulsar_sink *sink = NULL;
     assert_int_equal(
-        lake_pulsar_sink_start(f->client, &f->settings, &failing, &sink, error, sizeof error),
+        lake_pulsar_sink_start(f->client, NULL, &f->settings, &failing, &sink, error, sizeof error),
         LAKE_OK);
     publish(f);
 
