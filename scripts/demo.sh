@@ -9,13 +9,13 @@
 #   --limit N   replay the first N readings only
 #   --rate N    readings per second (default 2000; 0 = as fast as possible)
 #
-# Steps: install what is missing, build, start a Pulsar standalone,
-# provision examples/demo/switchyard.yaml, start the router, the backends
-# (version 1 in prod and test, version 2 for alice and bob), one lake sink
-# per environment and the audit sink, replay the Aberdeen sensor data set
-# through the device simulator, wait until everything has drained, print
-# the reconciliation table, and stop what it started. Exits non-zero if any
-# count does not reconcile.
+# It installs what is missing, builds, starts a Pulsar standalone and
+# provisions examples/demo/switchyard.yaml. Then it starts the router, the
+# backends (version 1 in prod and test, version 2 for alice and bob), one
+# lake sink per environment and the audit sink, and replays the Aberdeen
+# sensor data set through the device simulator. Once everything has
+# drained, it prints the reconciliation table and stops what it started.
+# It exits non-zero if any count does not reconcile.
 #
 # Settings (environment variables):
 #   DEMO_DATA_DIR       directory of Sensor.Community CSV files; default: the
@@ -24,6 +24,8 @@
 #                       Sensor.Community archive into the cache
 #   PULSAR_BROKER_PORT, PULSAR_WEB_PORT   broker ports (6650, 8080)
 set -euo pipefail
+# Command substitutions, such as the data download below, stop on errors too.
+shopt -s inherit_errexit
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -62,41 +64,12 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build
 switchyard="$root/build/src/cli/switchyard"
 
-# The data set: Sensor.Community's daily per-sensor files for 14-16 May 2019.
-resolve_data() {
-  if [ -n "${DEMO_DATA_DIR:-}" ]; then
-    echo "$DEMO_DATA_DIR"
-    return
-  fi
-  if [ -d "$root/../shared/data" ] && ls "$root/../shared/data"/*.csv >/dev/null 2>&1; then
-    echo "$(cd "$root/../shared/data" && pwd)"
-    return
-  fi
-  local dir="$cache/data/aberdeen-2019-05-14_to_16"
-  if [ ! -f "$dir/.complete" ]; then
-    echo "demo: downloading the Aberdeen readings of 14-16 May 2019 from the Sensor.Community archive into $dir" >&2
-    mkdir -p "$dir"
-    local sds011="5331 7789 8554 15092 15462 16422 17079 22068 22449 22480 22523 22549 22597 22612 22618 22691 22879 22885 23007 23628 24543 25095 25555"
-    local dht22="5332 7790 8555 15463 17080 22450 22524 22550 22598 22613 22619 22692 22880 22886 23008 23629 24544 25096 25556"
-    local bme280="15093 16423 17204 22481"
-    local day type id file
-    for day in 2019-05-14 2019-05-15 2019-05-16; do
-      for type in sds011 dht22 bme280; do
-        local ids
-        case "$type" in sds011) ids=$sds011 ;; dht22) ids=$dht22 ;; bme280) ids=$bme280 ;; esac
-        for id in $ids; do
-          file="${day}_${type}_sensor_${id}.csv"
-          [ -s "$dir/$file" ] && continue
-          curl -fsS --retry 3 -o "$dir/$file.part" "https://archive.sensor.community/$day/$file"
-          mv "$dir/$file.part" "$dir/$file"
-        done
-      done
-    done
-    touch "$dir/.complete"
-  fi
-  echo "$dir"
-}
-data_dir="$(resolve_data)"
+data_dir="$(scripts/demo-data.sh)"
+if ! ls "$data_dir"/*.csv >/dev/null 2>&1; then
+  echo "demo: no *.csv files in $data_dir: set DEMO_DATA_DIR to a directory of Sensor.Community CSV files" >&2
+  exit 2
+fi
+echo "demo: replaying the readings in $data_dir"
 
 rm -rf "$out"
 mkdir -p "$out/logs" "$out/reports" "$out/lake" "$out/audit"
@@ -150,7 +123,7 @@ sleep 2
 
 step "replaying $data_dir through the device simulator${limit:+ (first $limit readings)}"
 "$switchyard" device --config "$config" --scenario "$scenario" --data "$data_dir" \
-  --rate "$rate" ${limit:+--limit "$limit"} --ping-timeout-ms 10000 \
+  --rate "$rate" ${limit:+--limit "$limit"} --ping-timeout-ms 5000 \
   --report "$out/reports/devices.json"
 
 step "waiting until every subscription has caught up"

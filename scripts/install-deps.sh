@@ -11,7 +11,7 @@ packages=(
   libmosquitto-dev mosquitto libmicrohttpd-dev
   clang libclang-rt-14-dev
   openjdk-17-jre-headless openjdk-17-jdk-headless maven
-  tzdata golang-go
+  tzdata golang-go jq zstd time python3
 )
 
 missing=()

@@ -58,6 +58,12 @@ export FAKE_GCS_PORT="${SWITCHYARD_TEST_GCS_PORT:-14443}"
 export FAKE_GCS_RUN_DIR="$cache/run/test-fake-gcs"
 export SWITCHYARD_TEST_GCS_URL="http://127.0.0.1:$FAKE_GCS_PORT"
 
+# The demo scenario's test replays part of the demo's data set.
+if [ -z "${SWITCHYARD_TEST_DATA_DIR:-}" ]; then
+  SWITCHYARD_TEST_DATA_DIR="$(scripts/demo-data.sh)"
+  export SWITCHYARD_TEST_DATA_DIR
+fi
+
 stop_services() {
   scripts/pulsar.sh stop || true
   env "${auth_env[@]}" scripts/pulsar-auth.sh stop || true

@@ -78,6 +78,18 @@ int cli_open_client(const sy_config *config, const char *override_env, const cha
     return 0;
 }
 
+int cli_set_log_level(const char *command, const char *text)
+{
+    sy_log_level level;
+    if (!sy_log_level_parse(text, &level)) {
+        fprintf(stderr, "switchyard %s: invalid --log-level '%s': use debug, info, warn or error\n",
+                command, text);
+        return -1;
+    }
+    sy_log_set_level(level);
+    return 0;
+}
+
 char *cli_topic_name(const char *namespace_name, const char *topic)
 {
     size_t size = strlen("persistent://") + strlen(namespace_name) + 1 + strlen(topic) + 1;

@@ -28,6 +28,12 @@ bool cli_stop_requested(void);
 int cli_open_client(const sy_config *config, const char *override_env, const char *component,
                     pulsar_client **client_out);
 
+/*
+ * Sets the minimum log level from a --log-level value. Returns 0, or prints
+ * "switchyard COMMAND: invalid --log-level ..." and returns -1.
+ */
+int cli_set_log_level(const char *command, const char *text);
+
 /* Returns the full topic name persistent://<namespace>/<topic> in a new string, or NULL. */
 char *cli_topic_name(const char *namespace_name, const char *topic);
 

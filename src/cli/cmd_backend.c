@@ -118,16 +118,11 @@ static int parse_options(int argc, char **argv, backend_options *options)
         case 'k':
             options->token_env = optarg;
             break;
-        case 'v': {
-            sy_log_level level;
-            if (!sy_log_level_parse(optarg, &level)) {
-                fprintf(stderr, "switchyard backend: invalid --log-level '%s': use debug, info, "
-                                "warn or error\n", optarg);
+        case 'v':
+            if (cli_set_log_level("backend", optarg) != 0) {
                 return CLI_EXIT_USAGE;
             }
-            sy_log_set_level(level);
             break;
-        }
         case 'h':
             print_usage(stdout);
             return -1;

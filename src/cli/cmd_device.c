@@ -5,9 +5,9 @@
  * topic, as the ingestion layer would after authenticating each device:
  * key and device_id property = the sensor id, event time = the reading's
  * time, env and app_version properties from the scenario file. Devices on
- * app version 2 also send PING messages and wait for the PONG that a
- * version 2 backend sends back on its environment's replies topic; the
- * round-trip times are reported.
+ * app version 2 also send PING messages. A version 2 backend sends a PONG
+ * back on its environment's replies topic, and the simulator reports the
+ * round-trip times.
  *
  * Every message is sent asynchronously and counted when the broker confirms
  * it; the program exits non-zero if any send failed.
@@ -188,16 +188,11 @@ static int parse_options(int argc, char **argv, device_options *options)
         case 'k':
             options->token_env = optarg;
             break;
-        case 'v': {
-            sy_log_level level;
-            if (!sy_log_level_parse(optarg, &level)) {
-                fprintf(stderr, "switchyard device: invalid --log-level '%s': use debug, info, "
-                                "warn or error\n", optarg);
+        case 'v':
+            if (cli_set_log_level("device", optarg) != 0) {
                 return CLI_EXIT_USAGE;
             }
-            sy_log_set_level(level);
             break;
-        }
         case 'h':
             print_usage(stdout);
             return -1;

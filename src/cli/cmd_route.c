@@ -158,7 +158,8 @@ static bool load_routing(const route_options *options, route_table **table,
 {
     char error[1024];
     sy_config *config =
-        sy_config_load(options->config_path, ROUTE_CONFIG_SECTIONS, error, sizeof error);
+        sy_config_load(options->config_path, ROUTE_CONFIG_SECTIONS | SY_CONFIG_VALIDATE_ALL, error,
+                       sizeof error);
     if (config == NULL) {
         fprintf(stderr, "switchyard route: %s\n", error);
         return false;

@@ -29,6 +29,8 @@ typedef struct {
     yaml_parser_t parser;
     arena_block *blocks;
     const char *name;
+    const char *text;
+    size_t text_len;
     char *error;
     size_t error_size;
     int failed;
@@ -84,8 +86,12 @@ __attribute__((format(printf, 4, 5))) static void fail_at(loader *ld, size_t lin
 static int next_event(loader *ld, yaml_event_t *event)
 {
     if (!yaml_parser_parse(&ld->parser, event)) {
+        /* libyaml's message for a tab does not name it, and tabs are the usual cause. */
+        size_t at = ld->parser.problem_mark.index;
+        int is_tab = at < ld->text_len && ld->text[at] == '\t';
         fail_at(ld, ld->parser.problem_mark.line + 1, ld->parser.problem_mark.column + 1,
-                "invalid YAML: %s", ld->parser.problem ? ld->parser.problem : "syntax error");
+                "invalid YAML: %s%s", ld->parser.problem ? ld->parser.problem : "syntax error",
+                is_tab ? ": a tab cannot indent YAML, use spaces" : "");
         return -1;
     }
     return 0;
@@ -241,7 +247,8 @@ static sy_yaml_node *parse_node(loader *ld, yaml_event_t *event, int depth)
 sy_yaml_doc *sy_yaml_load_string(const char *text, size_t len, const char *name, char *error,
                                  size_t error_size)
 {
-    loader ld = {.name = name, .error = error, .error_size = error_size};
+    loader ld = {.name = name, .text = text, .text_len = len, .error = error,
+                 .error_size = error_size};
     if (error_size > 0) {
         error[0] = '\0';
     }

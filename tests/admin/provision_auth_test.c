@@ -401,6 +401,18 @@ static void provision_dry_run_lists_fresh_plan(void **state)
     sy_config_free(config);
 }
 
+/* Returns true when the JSON array holds the string text. */
+static bool array_has_string(const json_t *array, const char *text)
+{
+    for (size_t i = 0; i < json_array_size(array); i++) {
+        const char *item = json_string_value(json_array_get(array, i));
+        if (item != NULL && strcmp(item, text) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static void provision_second_run_plans_nothing(void **state)
 {
     (void)state;
@@ -430,9 +442,10 @@ static void provision_second_run_plans_nothing(void **state)
     root = json_loadb(response.body, response.body_len, 0, NULL);
     assert_int_equal(json_object_size(root), 2);
     json_t *alice = json_object_get(root, "alice");
+    /* The broker keeps actions in a set, so their order in the answer varies. */
     assert_int_equal(json_array_size(alice), 2);
-    assert_string_equal(json_string_value(json_array_get(alice, 0)), "consume");
-    assert_string_equal(json_string_value(json_array_get(alice, 1)), "produce");
+    assert_true(array_has_string(alice, "consume"));
+    assert_true(array_has_string(alice, "produce"));
     json_t *router = json_object_get(root, "switchyard-router");
     assert_int_equal(json_array_size(router), 1);
     assert_string_equal(json_string_value(json_array_get(router, 0)), "produce");

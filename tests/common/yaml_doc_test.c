@@ -77,6 +77,16 @@ static void yaml_reports_syntax_error_position(void **state)
     assert_non_null(strstr(error, "invalid YAML: "));
 }
 
+static void yaml_names_tab_indentation(void **state)
+{
+    (void)state;
+    char error[256];
+    sy_yaml_doc *doc = load("pulsar:\n\tcluster: standalone\n", error, sizeof error);
+    assert_null(doc);
+    assert_string_equal(error, "test.yaml:2:1: invalid YAML: found character that cannot start "
+                               "any token: a tab cannot indent YAML, use spaces");
+}
+
 static void yaml_typed_scalars_reject_wrong_text(void **state)
 {
     (void)state;
@@ -130,6 +140,7 @@ int main(void)
         cmocka_unit_test(yaml_rejects_duplicate_key_with_line),
         cmocka_unit_test(yaml_rejects_alias),
         cmocka_unit_test(yaml_reports_syntax_error_position),
+        cmocka_unit_test(yaml_names_tab_indentation),
         cmocka_unit_test(yaml_typed_scalars_reject_wrong_text),
         cmocka_unit_test(yaml_unknown_key_is_found),
         cmocka_unit_test(yaml_empty_file_has_no_root),
