@@ -10,6 +10,7 @@
 #include "lake/lake_pulsar.h"
 
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -61,21 +62,50 @@ static int64_t monotonic_ms(void)
     return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
+/*
+ * Acknowledges the messages of one stored file with one ACK command per
+ * consumer, so that a crash never leaves a file half acknowledged (its
+ * redelivered half would form a file of another name, and those messages
+ * would then be in two objects).
+ */
 static void acknowledge(void *context, const char *object_name, const lake_ack *acks, size_t count)
 {
     lake_pulsar_sink *sink = context;
-    for (size_t i = 0; i < count; i++) {
-        pending_ack *ack = acks[i].ack_handle;
-        pulsar_result rc = pulsar_consumer_ack(ack->consumer, &ack->id);
-        if (rc != PULSAR_OK) {
-            /* The message is in the lake; Pulsar will deliver it again, which only duplicates it.
-             */
-            sink->ack_failures++;
-            sy_log(SY_LOG_WARN, "sink", "acknowledging a message of %s failed: %s", object_name,
-                   pulsar_result_str(rc));
+    pulsar_message_id *ids = malloc((count > 0 ? count : 1) * sizeof *ids);
+    bool *done = calloc(count > 0 ? count : 1, sizeof *done);
+
+    for (size_t first = 0; ids != NULL && done != NULL && first < count; first++) {
+        if (done[first]) {
+            continue;
         }
-        free(ack);
+        pulsar_consumer *consumer = ((pending_ack *)acks[first].ack_handle)->consumer;
+        size_t id_count = 0;
+        for (size_t i = first; i < count; i++) {
+            pending_ack *ack = acks[i].ack_handle;
+            if (!done[i] && ack->consumer == consumer) {
+                ids[id_count++] = ack->id;
+                done[i] = true;
+            }
+        }
+        pulsar_result rc = pulsar_consumer_ack_list(consumer, ids, id_count);
+        if (rc != PULSAR_OK) {
+            /* The messages are in the lake; Pulsar delivers them again, which only duplicates. */
+            sink->ack_failures += id_count;
+            sy_log(SY_LOG_WARN, "sink", "acknowledging %zu messages of %s failed: %s", id_count,
+                   object_name, pulsar_result_str(rc));
+        }
     }
+    if (ids == NULL || done == NULL) {
+        sink->ack_failures += count;
+        sy_log(SY_LOG_WARN, "sink", "acknowledging the messages of %s failed: out of memory",
+               object_name);
+    }
+
+    for (size_t i = 0; i < count; i++) {
+        free(acks[i].ack_handle);
+    }
+    free(ids);
+    free(done);
 }
 
 static void release(void *context, const char *object_name, const lake_ack *acks, size_t count)

@@ -18,13 +18,12 @@
  * Files are reported in upload order, which after a failure is not the
  * order of the records, so the Pulsar glue must acknowledge each message
  * individually, never cumulatively.
- * NOTE: a crash after an upload can leave only part of that file's
- * records acknowledged, because each acknowledgement is a frame of its own
- * (pulsar_consumer_ack). The rest come back first after the restart, start
- * a file named after another message, and so sit in two objects. Sending
- * one CommandAck with every id of a file would keep acknowledgements to
- * whole files; a file closed by max_age_ms can still be grouped
- * differently after a restart.
+ * The Pulsar glue acknowledges a file's messages with one ACK command per
+ * partition (pulsar_consumer_ack_list), so a crash never leaves a file half
+ * acknowledged.
+ * NOTE: a file closed by max_age_ms can still be grouped differently after
+ * a restart; if the redelivered group is smaller than the stored file, its
+ * remaining messages form a second object and sit in two objects.
  *
  * Uploads run inside lake_sink_add, lake_sink_poll and lake_sink_flush, on
  * the caller's thread; a store call blocks for as long as the store takes.

@@ -104,32 +104,95 @@ pulsar_result pulsar_consumer_ack(pulsar_consumer *consumer, const pulsar_messag
     if (consumer == NULL || id == NULL) {
         return PULSAR_ERR_INVALID_ARGUMENT;
     }
+    return pulsar_consumer_ack_list(consumer, id, 1);
+}
+
+/* Returns true when id may be acknowledged on part (a batch index inside its batch). */
+static bool ack_id_valid(const consumer_part *part, const pulsar_message_id *id)
+{
+    return part != NULL && !(id->batch_index >= 0 && id->batch_index >= id->batch_size);
+}
+
+/*
+ * Marks id acknowledged and returns true when its whole entry now is, so
+ * that the entry's acknowledgement is due. Runs with the client lock held.
+ */
+static bool ack_completes_entry(pulsar_consumer *consumer, const consumer_part *part,
+                                const pulsar_message_id *id)
+{
+    if (id->batch_index < 0) {
+        return true;
+    }
+    batch_tracker *tracker =
+        consumer_find_tracker(consumer, part->partition, id->ledger_id, id->entry_id);
+    uint32_t i = (uint32_t)id->batch_index;
+    if (tracker == NULL || i >= tracker->size || (tracker->acked[i / 8] & (1u << (i % 8))) != 0) {
+        return false;
+    }
+    tracker->acked[i / 8] |= (uint8_t)(1u << (i % 8));
+    if (--tracker->remaining > 0) {
+        return false;
+    }
+    consumer_remove_tracker(consumer, tracker);
+    return true;
+}
+
+pulsar_result pulsar_consumer_ack_list(pulsar_consumer *consumer, const pulsar_message_id *ids,
+                                       size_t count)
+{
+    if (consumer == NULL || (ids == NULL && count > 0)) {
+        return PULSAR_ERR_INVALID_ARGUMENT;
+    }
     pulsar_client *client = consumer->client;
     pthread_mutex_lock(&client->lock);
     pulsar_result rc = PULSAR_OK;
-    consumer_part *part = part_for(consumer, id);
+    consumer_part **parts = count > 0 ? calloc(count, sizeof *parts) : NULL;
+    cmd_message_id *entries = count > 0 ? calloc(count, sizeof *entries) : NULL;
+
     if (consumer->closed) {
         rc = PULSAR_ERR_CLOSED;
-    } else if (part == NULL || (id->batch_index >= 0 && id->batch_index >= id->batch_size)) {
-        rc = PULSAR_ERR_INVALID_ARGUMENT;
-    } else if (id->batch_index >= 0) {
-        batch_tracker *tracker =
-            consumer_find_tracker(consumer, part->partition, id->ledger_id, id->entry_id);
-        /* A missing tracker means the entry was acknowledged already, or negatively
-         * acknowledged and not yet delivered again. */
-        uint32_t i = (uint32_t)id->batch_index;
-        if (tracker != NULL && i < tracker->size &&
-            (tracker->acked[i / 8] & (1u << (i % 8))) == 0) {
-            tracker->acked[i / 8] |= (uint8_t)(1u << (i % 8));
-            if (--tracker->remaining == 0) {
-                consumer_remove_tracker(consumer, tracker);
-                send_ack(part, CMD_ACK_INDIVIDUAL, id->ledger_id, id->entry_id);
+    } else if (count > 0 && (parts == NULL || entries == NULL)) {
+        rc = PULSAR_ERR_NO_MEMORY;
+    }
+    /* Every id is checked before any is taken, so an error acknowledges nothing. */
+    for (size_t i = 0; rc == PULSAR_OK && i < count; i++) {
+        parts[i] = part_for(consumer, &ids[i]);
+        if (!ack_id_valid(parts[i], &ids[i])) {
+            rc = PULSAR_ERR_INVALID_ARGUMENT;
+        }
+    }
+
+    /* One ACK command per partition, holding every entry that became complete. */
+    for (size_t first = 0; rc == PULSAR_OK && first < count; first++) {
+        consumer_part *part = parts[first];
+        if (part == NULL) {
+            continue;
+        }
+        size_t entry_count = 0;
+        for (size_t i = first; i < count; i++) {
+            if (parts[i] != part) {
+                continue;
+            }
+            parts[i] = NULL;
+            if (ack_completes_entry(consumer, part, &ids[i])) {
+                entries[entry_count++] = (cmd_message_id){ids[i].ledger_id, ids[i].entry_id, -1,
+                                                          -1, 0};
             }
         }
-    } else {
-        send_ack(part, CMD_ACK_INDIVIDUAL, id->ledger_id, id->entry_id);
+        if (entry_count > 0) {
+            proto_buf frame;
+            proto_buf_init(&frame);
+            size_t start = frame_begin(&frame);
+            cmd_encode_ack(&frame, part->id, CMD_ACK_INDIVIDUAL, entries, entry_count, -1);
+            frame_end_simple(&frame, start);
+            /* As in send_ack: not sent while the part reconnects, so redelivered, not lost. */
+            consumer_part_send(part, &frame);
+            proto_buf_free(&frame);
+        }
     }
     pthread_mutex_unlock(&client->lock);
+    free(parts);
+    free(entries);
     return rc;
 }
 

@@ -428,6 +428,18 @@ pulsar_result pulsar_consumer_receive(pulsar_consumer *consumer, int timeout_ms,
 pulsar_result pulsar_consumer_ack(pulsar_consumer *consumer, const pulsar_message_id *id);
 
 /*
+ * Acknowledges every message of ids (count of them) as pulsar_consumer_ack
+ * does, but sends the entries that become complete with one ACK command per
+ * partition, so that the broker applies them together: a program that
+ * stores messages in groups (a lake file) never has a group half
+ * acknowledged. Either every id is taken or, on an error, none is.
+ * Errors: PULSAR_ERR_INVALID_ARGUMENT (an id of no partition of this
+ * consumer, or a bad batch index), PULSAR_ERR_CLOSED, PULSAR_ERR_NO_MEMORY.
+ */
+pulsar_result pulsar_consumer_ack_list(pulsar_consumer *consumer, const pulsar_message_id *ids,
+                                       size_t count);
+
+/*
  * Acknowledges id and every earlier message of its partition.
  * Errors: PULSAR_ERR_INVALID_ARGUMENT, PULSAR_ERR_CLOSED, PULSAR_ERR_INVALID_STATE on a
  * shared or key_shared subscription (the broker does not allow it there).

@@ -9,10 +9,9 @@
  *     every message in the bucket, and no message in two different objects
  *     (a rewritten file replaces its earlier copy under the same name).
  *
- * NOTE: the second test can fail with "message ... is in two objects" when
- * the kill lands between two acknowledgements of one file (see the NOTE in
- * lake_sink.h). That is a real gap of the sink, not of the test. It showed
- * once in about twenty runs, as a message left without a partner.
+ * The sink acknowledges a stored file with one ACK command, so a kill never
+ * splits a file between acknowledged and redelivered messages; the test
+ * closes files by record count only, so a restart regroups them the same way.
  *
  * Needs SWITCHYARD_TEST_PULSAR_URL, SWITCHYARD_TEST_ADMIN_URL and
  * SWITCHYARD_TEST_GCS_URL (set by scripts/test.sh); fails without them.

@@ -300,6 +300,64 @@ static void cumulative_ack_covers_earlier_messages(void **state)
     pulsar_consumer_close(consumer);
 }
 
+static void ack_list_acknowledges_batched_messages(void **state)
+{
+    pulsar_fixture *fixture = *state;
+    char topic[256];
+    pulsar_test_topic(fixture, "ack-list", topic, sizeof topic);
+    pulsar_consumer *consumer =
+        subscribe_as(fixture, topic, PULSAR_SUBSCRIPTION_EXCLUSIVE, "a", 100);
+
+    pulsar_producer_config config;
+    pulsar_producer_config_init(&config);
+    config.topic = topic;
+    config.batching_enabled = true;
+    config.batching_max_delay_ms = 50;
+    pulsar_producer *producer = NULL;
+    assert_int_equal(pulsar_producer_create(fixture->client, &config, &producer), PULSAR_OK);
+    send_counter counter;
+    send_counter_init(&counter);
+    for (int i = 0; i < 10; i++) {
+        char text[32];
+        snprintf(text, sizeof text, "m-%d", i);
+        pulsar_outgoing_message message;
+        pulsar_outgoing_message_init(&message);
+        message.payload = text;
+        message.payload_len = strlen(text);
+        assert_int_equal(
+            pulsar_producer_send_async(producer, &message, send_counter_callback, &counter),
+            PULSAR_OK);
+    }
+    assert_int_equal(pulsar_producer_flush(producer), PULSAR_OK);
+    assert_int_equal(send_counter_wait(&counter, 10, 10000), 10);
+
+    pulsar_message_id ids[10];
+    for (int i = 0; i < 10; i++) {
+        pulsar_message *message = NULL;
+        assert_int_equal(pulsar_consumer_receive(consumer, 5000, &message), PULSAR_OK);
+        assert_int_equal(payload_index(message), i);
+        ids[i] = message->id;
+        pulsar_message_free(message);
+    }
+    /* The messages went out as a batch, so the entry is acknowledged once all ten are. */
+    assert_true(ids[9].batch_index >= 0);
+
+    /* An id of a partition this consumer does not have: nothing is taken. */
+    pulsar_message_id stray[2] = {ids[0], ids[0]};
+    stray[1].partition = 7;
+    assert_int_equal(pulsar_consumer_ack_list(consumer, stray, 2), PULSAR_ERR_INVALID_ARGUMENT);
+
+    assert_int_equal(pulsar_consumer_ack_list(consumer, ids, 10), PULSAR_OK);
+    pulsar_consumer_close(consumer);
+
+    /* Reopened, the subscription has nothing left to deliver. */
+    consumer = subscribe_as(fixture, topic, PULSAR_SUBSCRIPTION_EXCLUSIVE, "a", 100);
+    pulsar_message *message = NULL;
+    assert_int_equal(pulsar_consumer_receive(consumer, 1500, &message), PULSAR_ERR_TIMEOUT);
+    pulsar_producer_close(producer);
+    pulsar_consumer_close(consumer);
+}
+
 static void latest_position_skips_older_messages(void **state)
 {
     pulsar_fixture *fixture = *state;
@@ -440,6 +498,7 @@ int main(void)
         cmocka_unit_test(key_shared_keeps_key_on_one_consumer),
         cmocka_unit_test(negative_ack_redelivers),
         cmocka_unit_test(cumulative_ack_covers_earlier_messages),
+        cmocka_unit_test(ack_list_acknowledges_batched_messages),
         cmocka_unit_test(latest_position_skips_older_messages),
         cmocka_unit_test(close_wakes_blocked_receiver),
         cmocka_unit_test(unload_mid_stream_loses_nothing),
