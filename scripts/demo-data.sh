@@ -9,6 +9,12 @@
 set -euo pipefail
 shopt -s inherit_errexit
 
+case "${1:-}" in
+  -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+  "") ;;
+  *) echo "demo-data: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+esac
+
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache="${SWITCHYARD_CACHE:-$HOME/.cache/switchyard}"
 

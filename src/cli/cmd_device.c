@@ -644,6 +644,14 @@ static int run_device(const device_options *options, const sy_config *config,
         sy_log(SY_LOG_ERROR, COMPONENT, "flush of %s failed: %s", ingest_topic,
                pulsar_result_str(rc));
     }
+    pthread_mutex_lock(&run->ping_lock);
+    size_t open_pings = run->ping_count - run->pongs_received;
+    pthread_mutex_unlock(&run->ping_lock);
+    if (open_pings > 0) {
+        sy_log(SY_LOG_INFO, COMPONENT,
+               "waiting for %zu PONG replies, until none has arrived for %d ms", open_pings,
+               options->ping_timeout_ms);
+    }
     wait_for_pongs(run, options->ping_timeout_ms);
 
     json_t *report = build_report(run, queued);
