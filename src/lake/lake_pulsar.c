@@ -64,9 +64,9 @@ static int64_t monotonic_ms(void)
 
 /*
  * Acknowledges the messages of one stored file with one ACK command per
- * consumer, so that a crash never leaves a file half acknowledged (its
- * redelivered half would form a file of another name, and those messages
- * would then be in two objects).
+ * consumer, so that a crash never leaves a file half acknowledged. A
+ * redelivered half would form a file of another name, and its messages
+ * would then be in two objects.
  */
 static void acknowledge(void *context, const char *object_name, const lake_ack *acks, size_t count)
 {

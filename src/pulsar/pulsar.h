@@ -429,9 +429,9 @@ pulsar_result pulsar_consumer_ack(pulsar_consumer *consumer, const pulsar_messag
 
 /*
  * Acknowledges every message of ids (count of them) as pulsar_consumer_ack
- * does, but sends the entries that become complete with one ACK command per
- * partition, so that the broker applies them together: a program that
- * stores messages in groups (a lake file) never has a group half
+ * does. The entries that become complete go out in one ACK command per
+ * partition, so the broker applies them together. A program that stores
+ * messages in groups (a lake file) then never has a group half
  * acknowledged. Either every id is taken or, on an error, none is.
  * Errors: PULSAR_ERR_INVALID_ARGUMENT (an id of no partition of this
  * consumer, or a bad batch index), PULSAR_ERR_CLOSED, PULSAR_ERR_NO_MEMORY.

@@ -401,7 +401,7 @@ static void provision_dry_run_lists_fresh_plan(void **state)
     sy_config_free(config);
 }
 
-/* Returns true when the JSON array holds the string text. */
+/* Returns true when the JSON array contains the string text. */
 static bool array_has_string(const json_t *array, const char *text)
 {
     for (size_t i = 0; i < json_array_size(array); i++) {
@@ -442,7 +442,7 @@ static void provision_second_run_plans_nothing(void **state)
     root = json_loadb(response.body, response.body_len, 0, NULL);
     assert_int_equal(json_object_size(root), 2);
     json_t *alice = json_object_get(root, "alice");
-    /* The broker keeps actions in a set, so their order in the answer varies. */
+    /* The broker keeps actions in a set, so their order in the response varies. */
     assert_int_equal(json_array_size(alice), 2);
     assert_true(array_has_string(alice, "consume"));
     assert_true(array_has_string(alice, "produce"));
