@@ -3,7 +3,7 @@
 # per-sensor CSV files of 14 to 16 May 2019 for 46 sensors in Aberdeen.
 #
 # It is, in order: DEMO_DATA_DIR when set; shared/data in the directory
-# that contains the repository, when it holds CSV files; else the archive's
+# that contains the repository, when it contains CSV files; else the archive's
 # files, downloaded once into $SWITCHYARD_CACHE/data (~/.cache/switchyard).
 # Exits non-zero, saying what to do, when none of these works.
 set -euo pipefail

@@ -43,6 +43,8 @@ pid_file="$run_dir/fake-gcs.pid"
 log_file="$run_dir/fake-gcs.log"
 
 say() { echo "fake-gcs: $*" >&2; }
+# shellcheck source=lib/process.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/process.sh"
 
 if ! [[ "$port" =~ ^[0-9]+$ ]] || [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; then
   say "invalid port '$port': set FAKE_GCS_PORT to a number from 1 to 65535"
@@ -151,15 +153,7 @@ stop_emulator() {
     return 0
   fi
   say "stopping pid $pid"
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 40); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.25
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    say "pid $pid still running after 10 s; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
+  terminate_pid "$pid" 10
   rm -f "$pid_file"
   say "stopped"
 }

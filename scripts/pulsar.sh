@@ -49,6 +49,8 @@ log_file="$run_dir/pulsar.log"
 conf_file="$run_dir/conf/standalone.conf"
 
 say() { echo "pulsar: $*" >&2; }
+# shellcheck source=lib/process.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/process.sh"
 
 for port in "$broker_port" "$web_port"; do
   if ! [[ "$port" =~ ^[0-9]+$ ]] || [ "$port" -lt 1 ] || [ "$port" -gt 65535 ]; then
@@ -237,15 +239,7 @@ stop_broker() {
     return 0
   fi
   say "stopping pid $pid"
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 60); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.5
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    say "pid $pid still running after 30 s; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
+  terminate_pid "$pid" 30
   rm -f "$pid_file"
   say "stopped"
 }

@@ -1,5 +1,5 @@
 /*
- * What the long-running subcommands share: signal handling, the Pulsar
+ * Helpers of the long-running subcommands: signal handling, the Pulsar
  * client built from the configuration, and writing JSON reports.
  *
  * Thread safety: cli_install_stop_signals and cli_stop_requested may be

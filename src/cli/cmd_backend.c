@@ -3,7 +3,7 @@
  *
  * Consumes the commands topic of one environment on a shared subscription.
  * App version 1 handles NOOP; app version 2 handles NOOP and PING, and
- * answers each PING with a PONG on the environment's replies topic. Other
+ * replies to each PING with a PONG on the environment's replies topic. Other
  * commands and unparseable payloads are counted and logged, never fatal.
  *
  * A PING is acknowledged only after its PONG is persisted, so a crash never

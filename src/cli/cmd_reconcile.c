@@ -409,7 +409,7 @@ static int reconcile(const reconcile_options *options, const sy_config *config,
         json_decref(report);
     }
 
-    /* PINGs are answered only where a version 2 backend serves them. */
+    /* Only a version 2 backend replies to a PING with a PONG. */
     int64_t expected_pongs = 0;
     json_object_foreach(json_object_get(devices_report, "devices"), device_id, device) {
         const char *home = json_string_value(json_object_get(expected, device_id));

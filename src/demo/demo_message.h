@@ -8,7 +8,7 @@
  *
  * App version 1 devices send NOOP with each reading. App version 2 devices
  * also send PING messages, {"device_id":..,"timestamp":..,"command":"PING",
- * "ping_id":7}, which a version 2 backend answers with PONG on the
+ * "ping_id":7}, to which a version 2 backend replies with PONG on the
  * environment's replies topic, carrying the same ping_id.
  *
  * Thread safety: every function is pure and may be called from any thread.
