@@ -55,6 +55,9 @@ static void print_route_usage(FILE *out)
             "                            and the same across restarts; with key_shared it is\n"
             "                            also part of every producer name, and required\n"
             "  --max-inflight N          outputs sent and not yet persisted, at most (1000)\n"
+            "  --output-batching MODE    mixed (default): a batch of outputs contains any devices;\n"
+            "                            by-key: one device per batch, for key_shared\n"
+            "                            consumers of the output topics\n"
             "  --drain-timeout MS        on SIGTERM or SIGINT, wait this long for pending\n"
             "                            outputs before closing (10000)\n"
             "\n"
@@ -100,6 +103,7 @@ typedef struct {
     const char *subscription_type;
     const char *instance;
     const char *max_inflight;
+    const char *output_batching;
     const char *drain_timeout;
 } route_options;
 
@@ -131,6 +135,8 @@ static int parse_options(int argc, char **argv, route_options *options)
             target = &options->instance;
         } else if (strcmp(arg, "--max-inflight") == 0) {
             target = &options->max_inflight;
+        } else if (strcmp(arg, "--output-batching") == 0) {
+            target = &options->output_batching;
         } else if (strcmp(arg, "--drain-timeout") == 0) {
             target = &options->drain_timeout;
         } else {
@@ -412,6 +418,18 @@ static bool daemon_options_from(const route_options *options, route_daemon_optio
             return false;
         }
         out->max_inflight = (uint32_t)value;
+    }
+    if (options->output_batching != NULL) {
+        if (strcmp(options->output_batching, "mixed") == 0) {
+            out->output_batches_by_key = false;
+        } else if (strcmp(options->output_batching, "by-key") == 0) {
+            out->output_batches_by_key = true;
+        } else {
+            fprintf(stderr,
+                    "switchyard route: invalid --output-batching '%s': use mixed or by-key\n",
+                    options->output_batching);
+            return false;
+        }
     }
     if (options->drain_timeout != NULL) {
         if (!parse_number(options->drain_timeout, 1, 3600000, &value)) {

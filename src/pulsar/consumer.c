@@ -19,59 +19,18 @@ void pulsar_consumer_config_init(pulsar_consumer_config *config)
     config->negative_ack_delay_ms = 1000;
 }
 
-batch_tracker *consumer_find_tracker(pulsar_consumer *consumer, int32_t partition,
-                                     uint64_t ledger_id, uint64_t entry_id)
-{
-    for (batch_tracker *t = consumer->trackers; t != NULL; t = t->next) {
-        if (t->partition == partition && t->ledger_id == ledger_id && t->entry_id == entry_id) {
-            return t;
-        }
-    }
-    return NULL;
-}
-
-void consumer_remove_tracker(pulsar_consumer *consumer, batch_tracker *tracker)
-{
-    for (batch_tracker **link = &consumer->trackers; *link != NULL; link = &(*link)->next) {
-        if (*link == tracker) {
-            *link = tracker->next;
-            free(tracker->acked);
-            free(tracker);
-            return;
-        }
-    }
-}
-
 bool consumer_track_batch(pulsar_consumer *consumer, int32_t partition, uint64_t ledger_id,
                           uint64_t entry_id, uint32_t size)
 {
-    batch_tracker *tracker = consumer_find_tracker(consumer, partition, ledger_id, entry_id);
-    size_t bitmap_len = (size + 7) / 8;
+    batch_tracker *tracker = tracker_find(&consumer->trackers, partition, ledger_id, entry_id);
     if (tracker == NULL) {
-        tracker = calloc(1, sizeof *tracker);
-        if (tracker == NULL) {
-            return false;
-        }
-        tracker->acked = calloc(bitmap_len, 1);
-        if (tracker->acked == NULL) {
-            free(tracker);
-            return false;
-        }
-        tracker->partition = partition;
-        tracker->ledger_id = ledger_id;
-        tracker->entry_id = entry_id;
-        tracker->size = size;
-        /* Append, so that in-order acknowledgement finds its tracker near the head. */
-        batch_tracker **link = &consumer->trackers;
-        while (*link != NULL) {
-            link = &(*link)->next;
-        }
-        *link = tracker;
-    } else if (tracker->size != size) {
-        return false;
-    } else {
-        memset(tracker->acked, 0, bitmap_len);
+        return tracker_add(&consumer->trackers, partition, ledger_id, entry_id, size) != NULL;
     }
+    if (tracker->size != size) {
+        return false;
+    }
+    /* A redelivered entry: every message is delivered, and to be acknowledged, again. */
+    memset(tracker->acked, 0, (size + 7) / 8);
     tracker->remaining = size;
     return true;
 }
@@ -124,7 +83,7 @@ static bool ack_completes_entry(pulsar_consumer *consumer, const consumer_part *
         return true;
     }
     batch_tracker *tracker =
-        consumer_find_tracker(consumer, part->partition, id->ledger_id, id->entry_id);
+        tracker_find(&consumer->trackers, part->partition, id->ledger_id, id->entry_id);
     uint32_t i = (uint32_t)id->batch_index;
     if (tracker == NULL || i >= tracker->size || (tracker->acked[i / 8] & (1u << (i % 8))) != 0) {
         return false;
@@ -133,7 +92,52 @@ static bool ack_completes_entry(pulsar_consumer *consumer, const consumer_part *
     if (--tracker->remaining > 0) {
         return false;
     }
-    consumer_remove_tracker(consumer, tracker);
+    tracker_remove(&consumer->trackers, tracker);
+    return true;
+}
+
+/* Maximum entries gathered for one ACK command. Reaching it sends the command at once. */
+#define CONSUMER_ACK_GROUP_MAX 1000
+
+void consumer_flush_acks(consumer_part *part)
+{
+    if (part->ack_count == 0) {
+        return;
+    }
+    proto_buf frame;
+    proto_buf_init(&frame);
+    size_t start = frame_begin(&frame);
+    cmd_encode_ack(&frame, part->id, CMD_ACK_INDIVIDUAL, part->acks, part->ack_count, -1);
+    frame_end_simple(&frame, start);
+    /* As in send_ack: not sent while the part reconnects, so redelivered, not lost. */
+    consumer_part_send(part, &frame);
+    proto_buf_free(&frame);
+    part->ack_count = 0;
+}
+
+/* Adds completed entries to part's next ACK command. Returns false when out of memory. */
+static bool gather_acks(consumer_part *part, const cmd_message_id *entries, size_t count)
+{
+    if (part->ack_count + count > part->ack_cap) {
+        size_t cap = part->ack_cap == 0 ? 64 : part->ack_cap;
+        while (cap < part->ack_count + count) {
+            cap *= 2;
+        }
+        cmd_message_id *grown = realloc(part->acks, cap * sizeof *grown);
+        if (grown == NULL) {
+            return false;
+        }
+        part->acks = grown;
+        part->ack_cap = cap;
+    }
+    memcpy(part->acks + part->ack_count, entries, count * sizeof *entries);
+    part->ack_count += count;
+
+    if (part->ack_count >= CONSUMER_ACK_GROUP_MAX) {
+        consumer_flush_acks(part);
+    } else {
+        client_wake(part->consumer->client);
+    }
     return true;
 }
 
@@ -179,15 +183,8 @@ pulsar_result pulsar_consumer_ack_list(pulsar_consumer *consumer, const pulsar_m
                                                           -1, 0};
             }
         }
-        if (entry_count > 0) {
-            proto_buf frame;
-            proto_buf_init(&frame);
-            size_t start = frame_begin(&frame);
-            cmd_encode_ack(&frame, part->id, CMD_ACK_INDIVIDUAL, entries, entry_count, -1);
-            frame_end_simple(&frame, start);
-            /* As in send_ack: not sent while the part reconnects, so redelivered, not lost. */
-            consumer_part_send(part, &frame);
-            proto_buf_free(&frame);
+        if (entry_count > 0 && !gather_acks(part, entries, entry_count)) {
+            rc = PULSAR_ERR_NO_MEMORY;
         }
     }
     pthread_mutex_unlock(&client->lock);
@@ -218,20 +215,7 @@ pulsar_result pulsar_consumer_ack_cumulative(pulsar_consumer *consumer, const pu
     if (!partial || id->entry_id > 0) {
         uint64_t entry = partial ? id->entry_id - 1 : id->entry_id;
         send_ack(part, CMD_ACK_CUMULATIVE, id->ledger_id, entry);
-        batch_tracker **link = &consumer->trackers;
-        while (*link != NULL) {
-            batch_tracker *t = *link;
-            bool covered = t->partition == part->partition &&
-                           (t->ledger_id < id->ledger_id ||
-                            (t->ledger_id == id->ledger_id && t->entry_id <= entry));
-            if (covered) {
-                *link = t->next;
-                free(t->acked);
-                free(t);
-            } else {
-                link = &t->next;
-            }
-        }
+        tracker_remove_through(&consumer->trackers, part->partition, id->ledger_id, entry);
     }
     pthread_mutex_unlock(&client->lock);
     return PULSAR_OK;
@@ -255,9 +239,9 @@ pulsar_result pulsar_consumer_negative_ack(pulsar_consumer *consumer, const puls
         rc = PULSAR_ERR_NO_MEMORY;
     } else {
         batch_tracker *tracker =
-            consumer_find_tracker(consumer, part->partition, id->ledger_id, id->entry_id);
+            tracker_find(&consumer->trackers, part->partition, id->ledger_id, id->entry_id);
         if (tracker != NULL) {
-            consumer_remove_tracker(consumer, tracker);
+            tracker_remove(&consumer->trackers, tracker);
         }
         nack->partition = part->partition;
         nack->ledger_id = id->ledger_id;
@@ -284,6 +268,7 @@ pulsar_result pulsar_consumer_redeliver_unacknowledged(pulsar_consumer *consumer
     }
     for (uint32_t i = 0; i < consumer->part_count; i++) {
         consumer_part *part = consumer->parts[i];
+        consumer_flush_acks(part);
         consumer_drop_queued(part);
         proto_buf frame;
         proto_buf_init(&frame);
@@ -294,9 +279,7 @@ pulsar_result pulsar_consumer_redeliver_unacknowledged(pulsar_consumer *consumer
         proto_buf_free(&frame);
         consumer_grant_permits(part, 0);
     }
-    while (consumer->trackers != NULL) {
-        consumer_remove_tracker(consumer, consumer->trackers);
-    }
+    tracker_clear(&consumer->trackers);
     pthread_mutex_unlock(&client->lock);
     return PULSAR_OK;
 }
@@ -402,6 +385,7 @@ static pulsar_result part_request(consumer_part *part, uint32_t type)
     if (part->state != PART_READY || part->conn == NULL) {
         return PULSAR_ERR_DISCONNECTED;
     }
+    consumer_flush_acks(part);
     request_wait wait = {false, PULSAR_OK};
     uint64_t request_id = client_next_id(client);
     proto_buf frame;
@@ -440,6 +424,7 @@ static void destroy_locked(pulsar_consumer *consumer)
             part_request(part, CMD_CLOSE_CONSUMER);
         }
         unlink_part(client, part);
+        free(part->acks);
         free(part->topic);
         free(part);
     }
@@ -449,9 +434,7 @@ static void destroy_locked(pulsar_consumer *consumer)
         pulsar_message_free(queued->message);
         free(queued);
     }
-    while (consumer->trackers != NULL) {
-        consumer_remove_tracker(consumer, consumer->trackers);
-    }
+    tracker_clear(&consumer->trackers);
     while (consumer->nacks != NULL) {
         nack_entry *nack = consumer->nacks;
         consumer->nacks = nack->next;

@@ -303,7 +303,7 @@ static void deliver_batch(consumer_part *part, const proto_command *cmd, const m
              * entry can still be acknowledged as a whole. */
             pulsar_message_id id = parts.id;
             batch_tracker *tracker =
-                consumer_find_tracker(consumer, id.partition, id.ledger_id, id.entry_id);
+                tracker_find(&consumer->trackers, id.partition, id.ledger_id, id.entry_id);
             if (tracker != NULL && (tracker->acked[i / 8] & (1u << (i % 8))) == 0) {
                 tracker->acked[i / 8] |= (uint8_t)(1u << (i % 8));
                 tracker->remaining--;
@@ -458,6 +458,7 @@ uint64_t consumer_run_timers(pulsar_client *client, uint64_t now_ms)
         if (part->consumer->closed) {
             continue;
         }
+        consumer_flush_acks(part);
         if (part->state == PART_IDLE) {
             if (part->reconnect_at_ms <= now_ms) {
                 consumer_part_connect(part);

@@ -14,28 +14,25 @@
  *      in one FLOW once half the queue size has accumulated.
  *   3. A batch is acknowledged to the broker as one entry, once all of its
  *      messages are acknowledged; batch_tracker counts them.
+ *   4. Acknowledged entries wait in their part's `acks` until the I/O thread's
+ *      next loop iteration, or until CONSUMER_ACK_GROUP_MAX have gathered,
+ *      and then go out in one ACK command. A router that acknowledges each
+ *      input as its output is stored thus sends one command per receipt, not
+ *      one per message. CLOSE_CONSUMER, UNSUBSCRIBE and REDELIVER are sent
+ *      only after the gathered acknowledgements.
  */
 #ifndef SWITCHYARD_PULSAR_CONSUMER_INTERNAL_H
 #define SWITCHYARD_PULSAR_CONSUMER_INTERNAL_H
 
 #include "pulsar/client_internal.h"
 #include "pulsar/producer_internal.h"
+#include "pulsar/tracker.h"
 
 typedef struct queued_message {
     struct queued_message *next;
     pulsar_message *message;
     uint64_t part_id;
 } queued_message;
-
-typedef struct batch_tracker {
-    struct batch_tracker *next;
-    int32_t partition;
-    uint64_t ledger_id;
-    uint64_t entry_id;
-    uint32_t size;
-    uint32_t remaining;
-    uint8_t *acked; /* one bit per message of the batch */
-} batch_tracker;
 
 typedef struct nack_entry {
     struct nack_entry *next;
@@ -59,6 +56,9 @@ struct consumer_part {
     uint64_t reconnect_at_ms;
     uint32_t backoff_ms;
     uint32_t permits_to_grant;
+    cmd_message_id *acks; /* entries acknowledged since the last ACK command */
+    size_t ack_count;
+    size_t ack_cap;
 };
 
 struct pulsar_consumer {
@@ -73,7 +73,7 @@ struct pulsar_consumer {
     queued_message *queue_head;
     queued_message *queue_tail;
     size_t queue_len;
-    batch_tracker *trackers;
+    tracker_table trackers;
     nack_entry *nacks;
     bool closed;
     uint64_t dropped;
@@ -87,13 +87,12 @@ void consumer_part_connect(consumer_part *part);
 void consumer_grant_permits(consumer_part *part, uint32_t count);
 /* Frees the queued messages of part, returning their permits. */
 void consumer_drop_queued(consumer_part *part);
+/* Sends the acknowledgements that part has gathered, in one ACK command. */
+void consumer_flush_acks(consumer_part *part);
 /* Sends one command frame built by the caller on the part's connection, if it is READY. */
 void consumer_part_send(consumer_part *part, const proto_buf *frame);
 
 /* consumer.c */
-batch_tracker *consumer_find_tracker(pulsar_consumer *consumer, int32_t partition,
-                                     uint64_t ledger_id, uint64_t entry_id);
-void consumer_remove_tracker(pulsar_consumer *consumer, batch_tracker *tracker);
 /* Creates (or resets, on redelivery) the tracker of a batch entry of `size` messages. */
 bool consumer_track_batch(pulsar_consumer *consumer, int32_t partition, uint64_t ledger_id,
                           uint64_t entry_id, uint32_t size);

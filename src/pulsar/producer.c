@@ -150,6 +150,20 @@ void producer_flush_batch(producer_part *part)
     append_entry(part, entry);
 }
 
+/*
+ * A batch as large as the pending queue would leave the connection idle while
+ * its receipt travels back, because no new message fits until it arrives.
+ * Closing batches at half of the queue keeps one filling while one is in flight.
+ */
+static uint32_t batch_message_limit(const pulsar_producer_config *config)
+{
+    uint32_t half_queue = config->max_pending_messages / 2;
+    if (half_queue == 0) {
+        half_queue = 1;
+    }
+    return config->batching_max_messages < half_queue ? config->batching_max_messages : half_queue;
+}
+
 static pulsar_result add_to_batch(producer_part *part, const pulsar_outgoing_message *message,
                                   uint64_t sequence_id, pulsar_send_callback callback,
                                   void *user_data)
@@ -160,10 +174,10 @@ static pulsar_result add_to_batch(producer_part *part, const pulsar_outgoing_mes
      * subscriptions, so mixing keys would break their per-key order. */
     if (part->batch_count > 0 &&
         (part->batch.len + message->payload_len > config->batching_max_bytes ||
-         !same_key(part->batch_key, message->key))) {
+         (!config->batching_mixed_keys && !same_key(part->batch_key, message->key)))) {
         producer_flush_batch(part);
     }
-    if (part->batch_count == 0) {
+    if (part->batch_count == 0 && !config->batching_mixed_keys) {
         free(part->batch_key);
         part->batch_key = message->key != NULL ? strdup(message->key) : NULL;
         if (message->key != NULL && part->batch_key == NULL) {
@@ -203,7 +217,7 @@ static pulsar_result add_to_batch(producer_part *part, const pulsar_outgoing_mes
     part->batch_sequence_last = sequence_id;
     part->batch_messages[part->batch_count++] =
         (pending_message){callback, user_data, (int64_t)sequence_id};
-    if (part->batch_count >= config->batching_max_messages ||
+    if (part->batch_count >= batch_message_limit(config) ||
         part->batch.len >= config->batching_max_bytes) {
         producer_flush_batch(part);
     }

@@ -279,7 +279,14 @@ typedef struct {
     uint32_t max_pending_messages;  /* queued plus unacknowledged messages (1000) */
     bool batching_enabled;          /* false; a batch contains messages of one key only, so
                                        key_shared consumers keep each key in order */
-    uint32_t batching_max_messages; /* messages per batch (1000) */
+    bool batching_mixed_keys;       /* false; true lets one batch hold messages of any keys,
+                                       which keeps batches full when keys interleave. Such a
+                                       batch carries no key of its own, so a key_shared
+                                       subscription delivers all of them to one consumer
+                                       (as the Java client's default batcher) */
+    uint32_t batching_max_messages; /* messages per batch (1000); a batch also closes at half
+                                       of max_pending_messages, so that one batch fills while
+                                       the one before waits for its receipt */
     uint32_t batching_max_bytes;    /* uncompressed payload bytes per batch (131072) */
     uint32_t batching_max_delay_ms; /* oldest message's wait before the batch is sent (10) */
     pulsar_compression compression; /* PULSAR_COMPRESSION_NONE */

@@ -30,6 +30,7 @@
 #ifndef SWITCHYARD_ROUTE_ROUTE_DAEMON_H
 #define SWITCHYARD_ROUTE_ROUTE_DAEMON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,6 +48,12 @@ typedef struct {
      */
     const char *instance;
     uint32_t max_inflight;     /* outputs sent but not yet persisted; 0 picks 1000 */
+    /*
+     * false: a batch of outputs contains messages of any keys, and carries no key
+     * itself. true: one key per batch, so that key_shared consumers of the
+     * output topics get each device's messages spread by key.
+     */
+    bool output_batches_by_key;
     uint32_t drain_timeout_ms; /* wait for pending outputs on stop; 0 picks 10000 */
 } route_daemon_options;
 

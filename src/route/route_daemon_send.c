@@ -286,6 +286,7 @@ static daemon_output *output_for(route_daemon *daemon, int32_t partition, const 
     config.topic = topic;
     config.producer_name = name;
     config.batching_enabled = true;
+    config.batching_mixed_keys = !daemon->options->output_batches_by_key;
     config.batching_max_messages = OUTPUT_BATCH_MAX_MESSAGES;
     config.batching_max_delay_ms = OUTPUT_BATCH_MAX_DELAY_MS;
     /* The global inflight limit keeps the queue from filling. */

@@ -155,18 +155,24 @@ static void push_plain(int fd, uint64_t consumer_id, int count)
     proto_buf_free(&meta);
 }
 
+/* Records each entry of an ACK command, because the client may gather several in one. */
 static void record_ack(script_state *state, proto_bytes command)
 {
     proto_bytes ack = sub_message(command, CMD_ACK);
     proto_field field;
-    if (state->acks >= 8 || !find_field(ack, 3, &field)) {
-        return;
+    int64_t validation = find_field(ack, 4, &field) ? (int64_t)field.varint : -1;
+    proto_cursor cursor;
+    proto_cursor_init(&cursor, ack.data, ack.len);
+    while (proto_next_field(&cursor, &field) == 1 && state->acks < 8) {
+        if (field.number != 3) {
+            continue;
+        }
+        proto_field entry;
+        assert_true(find_field(field.bytes, 2, &entry));
+        state->ack_entries[state->acks] = entry.varint;
+        state->ack_validation[state->acks] = validation;
+        state->acks++;
     }
-    proto_field entry;
-    assert_true(find_field(field.bytes, 2, &entry));
-    state->ack_entries[state->acks] = entry.varint;
-    state->ack_validation[state->acks] = find_field(ack, 4, &field) ? (int64_t)field.varint : -1;
-    state->acks++;
 }
 
 static void script_consumer(int fd, void *arg)
@@ -288,7 +294,8 @@ static void consumer_drops_corrupt_and_splits_batch(void **state)
     pulsar_client_close(client);
     fake_broker_stop(&broker);
 
-    /* Entry 1 rejected as corrupt, entry 2 acknowledged, the batch entry once. */
+    /* Entry 1 rejected as corrupt, entry 2 acknowledged, the batch entry once (2 and 3 may
+     * share an ACK command). */
     assert_int_equal(script.acks, 3);
     assert_int_equal(script.ack_entries[0], 1);
     assert_int_equal(script.ack_validation[0], CMD_VALIDATION_CHECKSUM);

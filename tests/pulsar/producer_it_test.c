@@ -290,6 +290,44 @@ static void compressed_single_messages_round_trip(void **state)
     check_batches(*state, "single-lz4", PULSAR_COMPRESSION_LZ4, false);
 }
 
+/* Sends one 1-byte message per key (NULL: no key) and waits until all are persisted. */
+static void send_keyed(pulsar_producer *producer, const char *const *keys, size_t count)
+{
+    send_counter counter;
+    send_counter_init(&counter);
+    for (size_t i = 0; i < count; i++) {
+        pulsar_outgoing_message message;
+        pulsar_outgoing_message_init(&message);
+        message.payload = "x";
+        message.payload_len = 1;
+        message.key = keys != NULL ? keys[i] : NULL;
+        assert_int_equal(
+            pulsar_producer_send_async(producer, &message, send_counter_callback, &counter),
+            PULSAR_OK);
+    }
+    assert_int_equal(send_counter_wait(&counter, count, 10000), count);
+    assert_int_equal(counter.ok, count);
+}
+
+/* Receives count messages and checks each one's key, batch size and batch index. */
+static void expect_batches(pulsar_consumer *consumer, const char *const *keys, const int *sizes,
+                           const int *indexes, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        pulsar_message *received = NULL;
+        assert_int_equal(pulsar_consumer_receive(consumer, 10000, &received), PULSAR_OK);
+        assert_int_equal(received->id.batch_size, sizes[i]);
+        assert_int_equal(received->id.batch_index, indexes[i]);
+        if (keys == NULL || keys[i] == NULL) {
+            assert_null(received->key);
+        } else {
+            assert_string_equal(received->key, keys[i]);
+        }
+        assert_int_equal(pulsar_consumer_ack(consumer, &received->id), PULSAR_OK);
+        pulsar_message_free(received);
+    }
+}
+
 static void batch_closes_when_key_changes(void **state)
 {
     pulsar_fixture *fixture = *state;
@@ -319,21 +357,61 @@ static void batch_closes_when_key_changes(void **state)
     assert_int_equal(pulsar_producer_flush(producer), PULSAR_OK);
     assert_int_equal(counter.ok, 6);
 
-    static const int expected_size[] = {2, 2, 3, 3, 3, 1};
-    static const int expected_index[] = {0, 1, 0, 1, 2, 0};
-    for (size_t i = 0; i < 6; i++) {
-        pulsar_message *received = NULL;
-        assert_int_equal(pulsar_consumer_receive(consumer, 10000, &received), PULSAR_OK);
-        assert_int_equal(received->id.batch_size, expected_size[i]);
-        assert_int_equal(received->id.batch_index, expected_index[i]);
-        if (keys[i] == NULL) {
-            assert_null(received->key);
-        } else {
-            assert_string_equal(received->key, keys[i]);
-        }
-        assert_int_equal(pulsar_consumer_ack(consumer, &received->id), PULSAR_OK);
-        pulsar_message_free(received);
-    }
+    static const int sizes[] = {2, 2, 3, 3, 3, 1};
+    static const int indexes[] = {0, 1, 0, 1, 2, 0};
+    expect_batches(consumer, keys, sizes, indexes, 6);
+    pulsar_producer_close(producer);
+    pulsar_consumer_close(consumer);
+}
+
+/* With batching_mixed_keys one batch contains every key, and each message keeps its own. */
+static void mixed_batch_keeps_each_key(void **state)
+{
+    pulsar_fixture *fixture = *state;
+    char topic[256];
+    pulsar_test_topic(fixture, "batch-mixed", topic, sizeof topic);
+    pulsar_consumer *consumer = subscribe(fixture, topic, "sub");
+    pulsar_producer_config config;
+    pulsar_producer_config_init(&config);
+    config.topic = topic;
+    config.batching_enabled = true;
+    config.batching_mixed_keys = true;
+    config.batching_max_messages = 6;
+    config.batching_max_delay_ms = 60000;
+    pulsar_producer *producer = create_producer(fixture, &config);
+
+    /* Six messages fill the batch, so it goes out without a flush. */
+    static const char *const keys[] = {"a", "b", "a", NULL, "c", "b"};
+    send_keyed(producer, keys, 6);
+
+    static const int sizes[] = {6, 6, 6, 6, 6, 6};
+    static const int indexes[] = {0, 1, 2, 3, 4, 5};
+    expect_batches(consumer, keys, sizes, indexes, 6);
+    pulsar_producer_close(producer);
+    pulsar_consumer_close(consumer);
+}
+
+/* A batch closes at half of the pending queue, below batching_max_messages. */
+static void batch_closes_at_half_the_queue(void **state)
+{
+    pulsar_fixture *fixture = *state;
+    char topic[256];
+    pulsar_test_topic(fixture, "batch-half-queue", topic, sizeof topic);
+    pulsar_consumer *consumer = subscribe(fixture, topic, "sub");
+    pulsar_producer_config config;
+    pulsar_producer_config_init(&config);
+    config.topic = topic;
+    config.max_pending_messages = 8;
+    config.batching_enabled = true;
+    config.batching_max_delay_ms = 60000;
+    pulsar_producer *producer = create_producer(fixture, &config);
+
+    /* Both halves go out when full, without a flush and long before the delay. */
+    send_keyed(producer, NULL, 8);
+
+    static const int sizes[] = {4, 4, 4, 4, 4, 4, 4, 4};
+    static const int indexes[] = {0, 1, 2, 3, 0, 1, 2, 3};
+    expect_batches(consumer, NULL, sizes, indexes, 8);
     pulsar_producer_close(producer);
     pulsar_consumer_close(consumer);
 }
@@ -562,6 +640,8 @@ int main(void)
         cmocka_unit_test(zlib_batches_round_trip),
         cmocka_unit_test(compressed_single_messages_round_trip),
         cmocka_unit_test(batch_closes_when_key_changes),
+        cmocka_unit_test(mixed_batch_keeps_each_key),
+        cmocka_unit_test(batch_closes_at_half_the_queue),
         cmocka_unit_test(partitioned_topic_routes_keys),
         cmocka_unit_test(deduplication_drops_resent_sequence),
         cmocka_unit_test(concurrent_senders_share_producer),
