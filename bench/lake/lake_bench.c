@@ -14,11 +14,16 @@
  *   lake_bench encode URL TOPIC SUBSCRIPTION COMPRESSION COUNT
  *       as bare, but each message is first encoded as the sink's JSON line
  *       (lake_jsonl_encode), so the compressor gets the bytes the sink's does.
+ *   lake_bench lines URL TOPIC SUBSCRIPTION COMPRESSION COUNT
+ *       as bare, but compresses the sink's JSON line of each message, which
+ *       an untimed first pass over the topic (subscription SUBSCRIPTION-pre)
+ *       encoded beforehand. The compressor gets the bytes the sink's does,
+ *       and the timed pass does no JSON encoding.
  *
- * sink, bare and encode print one line: "messages N seconds S msg_per_s R mb_per_s M",
- * where M is payload megabytes (10^6 bytes) per second, timed from the
- * first received message to the last one written (sink) or compressed
- * (bare). Both take the default compression level.
+ * sink, bare, encode and lines print one line: "messages N seconds S msg_per_s R
+ * mb_per_s M", where M is payload megabytes (10^6 bytes) per second, timed
+ * from the first received message to the last one written (sink) or
+ * compressed (the others). All take the default compression level.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -182,10 +187,26 @@ static lake_err encode_line(const pulsar_message *message, lake_buf *line)
     return lake_jsonl_encode(&record, line);
 }
 
-static int run_bare(pulsar_client *client, const char *topic, const char *subscription,
-                    lake_compression compression, bool encode, unsigned long count)
+/* What run_bare gives the compressor for each message. */
+typedef enum { BYTES_PAYLOAD, BYTES_ENCODED, BYTES_PREENCODED } bare_bytes;
+
+/* The JSON lines of the first count messages of a subscription, in order. */
+typedef struct {
+    lake_buf text;   /* every line, one after the other */
+    size_t *offsets; /* count + 1 offsets into text */
+    pulsar_message_id *ids;
+} encoded_lines;
+
+static void encoded_lines_free(encoded_lines *lines)
 {
-    lake_buf line = {0};
+    lake_buf_clear(&lines->text);
+    free(lines->offsets);
+    free(lines->ids);
+}
+
+static pulsar_consumer *subscribe_earliest(pulsar_client *client, const char *topic,
+                                           const char *subscription)
+{
     pulsar_consumer_config config;
     pulsar_consumer_config_init(&config);
     config.topic = topic;
@@ -195,9 +216,68 @@ static int run_bare(pulsar_client *client, const char *topic, const char *subscr
     pulsar_consumer *consumer = NULL;
     pulsar_result rc = pulsar_consumer_subscribe(client, &config, &consumer);
     if (rc != PULSAR_OK) {
-        return fail("subscribing", pulsar_result_str(rc));
+        fail("subscribing", pulsar_result_str(rc));
+        return NULL;
+    }
+    return consumer;
+}
+
+/* Reads the first count messages of topic and encodes each as the sink's JSON line. */
+static int preencode(pulsar_client *client, const char *topic, const char *subscription,
+                     unsigned long count, encoded_lines *lines)
+{
+    char name[256];
+    snprintf(name, sizeof name, "%s-pre", subscription);
+    pulsar_consumer *consumer = subscribe_earliest(client, topic, name);
+    if (consumer == NULL) {
+        return 1;
+    }
+    lines->offsets = calloc(count + 1, sizeof *lines->offsets);
+    lines->ids = calloc(count, sizeof *lines->ids);
+    int status = lines->offsets == NULL || lines->ids == NULL ? fail("preencoding", "no memory") : 0;
+
+    for (unsigned long n = 0; n < count && status == 0; n++) {
+        pulsar_message *message = NULL;
+        pulsar_result rc = pulsar_consumer_receive(consumer, 10000, &message);
+        if (rc != PULSAR_OK) {
+            status = fail("receiving", pulsar_result_str(rc));
+            break;
+        }
+        lines->offsets[n] = lines->text.len;
+        lines->ids[n] = message->id;
+        if (encode_line(message, &lines->text) != LAKE_OK) {
+            status = fail("encoding", "lake_jsonl_encode failed");
+        }
+        lines->offsets[n + 1] = lines->text.len;
+        pulsar_consumer_ack(consumer, &message->id);
+        pulsar_message_free(message);
+    }
+    pulsar_consumer_close(consumer);
+    return status;
+}
+
+static bool same_position(const pulsar_message_id *a, const pulsar_message_id *b)
+{
+    return a->ledger_id == b->ledger_id && a->entry_id == b->entry_id &&
+           a->partition == b->partition && a->batch_index == b->batch_index;
+}
+
+static int run_bare(pulsar_client *client, const char *topic, const char *subscription,
+                    lake_compression compression, bare_bytes kind, unsigned long count)
+{
+    lake_buf line = {0};
+    encoded_lines lines = {0};
+    if (kind == BYTES_PREENCODED && preencode(client, topic, subscription, count, &lines) != 0) {
+        encoded_lines_free(&lines);
+        return 1;
+    }
+    pulsar_consumer *consumer = subscribe_earliest(client, topic, subscription);
+    if (consumer == NULL) {
+        encoded_lines_free(&lines);
+        return 1;
     }
 
+    pulsar_result rc;
     lake_compressor *compressor = NULL;
     lake_buf out = {0};
     size_t in_stream = 0;
@@ -219,13 +299,20 @@ static int run_bare(pulsar_client *client, const char *topic, const char *subscr
         }
         const uint8_t *bytes = message->payload;
         size_t len = message->payload_len;
-        if (status == 0 && encode) {
+        if (status == 0 && kind == BYTES_ENCODED) {
             line.len = 0;
             if (encode_line(message, &line) != LAKE_OK) {
                 status = fail("encoding", "lake_jsonl_encode failed");
             }
             bytes = line.data;
             len = line.len;
+        } else if (status == 0 && kind == BYTES_PREENCODED) {
+            /* A new subscription gets the same messages in the same order. */
+            if (!same_position(&lines.ids[n], &message->id)) {
+                status = fail("compressing lines", "messages arrived in another order");
+            }
+            bytes = lines.text.data + lines.offsets[n];
+            len = lines.offsets[n + 1] - lines.offsets[n];
         }
         if (status == 0 && lake_compressor_write(compressor, bytes, len, &out) != LAKE_OK) {
             status = fail("compressing", "lake_compressor_write failed");
@@ -244,12 +331,13 @@ static int run_bare(pulsar_client *client, const char *topic, const char *subscr
     double seconds = now_seconds() - start;
     if (status == 0) {
         report(count, seconds);
-        fprintf(stderr, "lake_bench: %s: %zu compressed bytes\n", encode ? "encode" : "bare",
-                compressed_bytes);
+        static const char *const names[] = {"bare", "encode", "lines"};
+        fprintf(stderr, "lake_bench: %s: %zu compressed bytes\n", names[kind], compressed_bytes);
     }
     lake_compressor_free(compressor);
     lake_buf_clear(&out);
     lake_buf_clear(&line);
+    encoded_lines_free(&lines);
     pulsar_consumer_close(consumer);
     return status;
 }
@@ -260,7 +348,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: lake_bench fill URL TOPIC COUNT\n"
                         "       lake_bench sink URL TOPIC SUBSCRIPTION COMPRESSION DIR COUNT\n"
                         "       lake_bench bare URL TOPIC SUBSCRIPTION COMPRESSION COUNT\n"
-                        "       lake_bench encode URL TOPIC SUBSCRIPTION COMPRESSION COUNT\n");
+                        "       lake_bench encode URL TOPIC SUBSCRIPTION COMPRESSION COUNT\n"
+                        "       lake_bench lines URL TOPIC SUBSCRIPTION COMPRESSION COUNT\n");
         return 2;
     }
     const char *mode = argv[1];
@@ -282,8 +371,14 @@ int main(int argc, char **argv)
     } else if (strcmp(mode, "sink") == 0 && argc == 8) {
         status =
             run_sink(client, argv[3], argv[4], compression, argv[6], strtoul(argv[7], NULL, 10));
-    } else if ((strcmp(mode, "bare") == 0 || strcmp(mode, "encode") == 0) && argc == 7) {
-        status = run_bare(client, argv[3], argv[4], compression, strcmp(mode, "encode") == 0,
+    } else if (strcmp(mode, "bare") == 0 && argc == 7) {
+        status = run_bare(client, argv[3], argv[4], compression, BYTES_PAYLOAD,
+                          strtoul(argv[6], NULL, 10));
+    } else if (strcmp(mode, "encode") == 0 && argc == 7) {
+        status = run_bare(client, argv[3], argv[4], compression, BYTES_ENCODED,
+                          strtoul(argv[6], NULL, 10));
+    } else if (strcmp(mode, "lines") == 0 && argc == 7) {
+        status = run_bare(client, argv[3], argv[4], compression, BYTES_PREENCODED,
                           strtoul(argv[6], NULL, 10));
     } else {
         fprintf(stderr, "lake_bench: unknown mode or wrong argument count: run without arguments "

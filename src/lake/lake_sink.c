@@ -53,6 +53,10 @@ struct lake_sink {
     pending_file **pending;
     size_t pending_count;
     lake_sink_stats stats;
+    /* The time bucket of the last second asked for, because a batch shares its publish time. */
+    int64_t bucket_second;
+    int64_t bucket_of_second;
+    bool bucket_known;
 };
 
 static int64_t monotonic_ms(void *context)
@@ -66,6 +70,19 @@ static int64_t monotonic_ms(void *context)
 static int64_t now_ms(const lake_sink *sink)
 {
     return sink->config.clock(sink->config.clock_context);
+}
+
+/* Returns the path's time bucket of time_ms (lake_path_time_bucket), remembering the last one. */
+static int64_t time_bucket(lake_sink *sink, int64_t time_ms)
+{
+    int64_t second = time_ms / 1000 - (time_ms % 1000 < 0 ? 1 : 0);
+    if (!sink->bucket_known || second != sink->bucket_second) {
+        sink->bucket_of_second = lake_path_time_bucket(sink->config.path_template,
+                                                       sink->config.time_zone, second * 1000);
+        sink->bucket_second = second;
+        sink->bucket_known = true;
+    }
+    return sink->bucket_of_second;
 }
 
 static lake_err ack_list_push(ack_list *list, const lake_record *record)
@@ -272,8 +289,7 @@ static lake_err open_new_file(lake_sink *sink, const lake_record *record, open_f
     file->topic_name = topic_name;
     file->first_id = record->id;
     file->first_publish_ms = record->publish_time_ms;
-    file->time_bucket = lake_path_time_bucket(sink->config.path_template, sink->config.time_zone,
-                                              record->publish_time_ms);
+    file->time_bucket = time_bucket(sink, record->publish_time_ms);
     file->opened_at_ms = now_ms(sink);
     sink->open_files[sink->open_count++] = file;
     *out = file;
@@ -305,8 +321,7 @@ lake_err lake_sink_add(lake_sink *sink, const lake_record *record, char *error, 
     lake_err rc;
     size_t index = find_open_file(sink, record->topic);
     if (index != SIZE_MAX) {
-        int64_t bucket = lake_path_time_bucket(sink->config.path_template, sink->config.time_zone,
-                                               record->publish_time_ms);
+        int64_t bucket = time_bucket(sink, record->publish_time_ms);
         if (bucket != sink->open_files[index]->time_bucket) {
             rc = close_and_upload(sink, index, error, error_size);
             if (rc != LAKE_OK) {

@@ -37,6 +37,12 @@
 uint32_t frame_crc32c(uint32_t crc, const void *data, size_t len);
 
 /*
+ * The same with tables only. frame_crc32c uses the CPU's CRC32C instruction
+ * where there is one, and this otherwise, so tests compare the two.
+ */
+uint32_t frame_crc32c_tables(uint32_t crc, const void *data, size_t len);
+
+/*
  * Looks for one whole frame at the start of data. Returns 1 and sets
  * *frame_len (4 + totalSize) when the frame is complete, 0 when more bytes
  * are needed, and -1 when totalSize is below 4 or above max_frame_size.

@@ -41,6 +41,25 @@ static void crc32c_matches_known_vectors(void **state)
     assert_int_equal(frame_crc32c(0, NULL, 0), 0u);
 }
 
+/* The CRC32C instruction, where the CPU has it, and the tables agree at every length and offset. */
+static void crc32c_paths_agree(void **state)
+{
+    (void)state;
+    uint8_t bytes[300];
+    for (size_t i = 0; i < sizeof bytes; i++) {
+        bytes[i] = (uint8_t)(i * 131u + 7u);
+    }
+    for (size_t offset = 0; offset < 8; offset++) {
+        for (size_t len = 0; len + offset <= sizeof bytes; len += 13) {
+            assert_int_equal(frame_crc32c(0, bytes + offset, len),
+                             frame_crc32c_tables(0, bytes + offset, len));
+            assert_int_equal(frame_crc32c(0x12345678u, bytes + offset, len),
+                             frame_crc32c_tables(0x12345678u, bytes + offset, len));
+        }
+    }
+    assert_int_equal(frame_crc32c_tables(0, "123456789", 9), 0xE3069283u);
+}
+
 static void crc32c_continues_across_calls(void **state)
 {
     (void)state;
@@ -563,6 +582,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(crc32c_matches_known_vectors),
+        cmocka_unit_test(crc32c_paths_agree),
         cmocka_unit_test(crc32c_continues_across_calls),
         cmocka_unit_test(varint_encodes_edges),
         cmocka_unit_test(varint_negative_int_takes_ten_bytes),
