@@ -8,42 +8,20 @@
 #include <emmintrin.h>
 #endif
 
+#include "common/decimal.h"
 #include "lake/lake_tz.h"
-
-static char *put_u64(char *p, uint64_t value)
-{
-    char reversed[20];
-    size_t n = 0;
-    do {
-        reversed[n++] = (char)('0' + value % 10);
-        value /= 10;
-    } while (value != 0);
-    while (n > 0) {
-        *p++ = reversed[--n];
-    }
-    return p;
-}
-
-static char *put_i32(char *p, int32_t value)
-{
-    if (value < 0) {
-        *p++ = '-';
-        return put_u64(p, (uint64_t)(-(int64_t)value));
-    }
-    return put_u64(p, (uint64_t)value);
-}
 
 /* Formatted by hand: snprintf here was a visible share of the sink's time in bench/lake. */
 void lake_message_id_format(const lake_message_id *id, char text[LAKE_MESSAGE_ID_TEXT_MAX])
 {
     char full[72]; /* two 20-digit and two 11-character numbers, three colons */
-    char *p = put_u64(full, id->ledger_id);
+    char *p = sy_put_u64(full, id->ledger_id);
     *p++ = ':';
-    p = put_u64(p, id->entry_id);
+    p = sy_put_u64(p, id->entry_id);
     *p++ = ':';
-    p = put_i32(p, id->partition);
+    p = sy_put_i32(p, id->partition);
     *p++ = ':';
-    p = put_i32(p, id->batch_index);
+    p = sy_put_i32(p, id->batch_index);
     size_t len = (size_t)(p - full);
     if (len > LAKE_MESSAGE_ID_TEXT_MAX - 1) {
         len = LAKE_MESSAGE_ID_TEXT_MAX - 1;

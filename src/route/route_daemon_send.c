@@ -243,7 +243,12 @@ static bool output_topic(route_daemon *daemon, const char *topic, const char *ke
     }
     int n;
     if (partitions == 0) {
-        n = snprintf(out, size, "%s", topic);
+        /* Copied without snprintf, which was a visible share of the router's time. */
+        size_t len = strlen(topic);
+        n = len < size ? (int)len : -1;
+        if (n >= 0) {
+            memcpy(out, topic, len + 1);
+        }
     } else {
         uint32_t input_partition = input->partition < 0 ? 0u : (uint32_t)input->partition;
         uint32_t partition = key != NULL ? pulsar_key_partition(key, partitions)

@@ -11,9 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "route/route_internal.h"
+#include "route/route_json.h"
 
 #define SWITCHYARD_PREFIX "switchyard."
 
@@ -227,36 +226,21 @@ static route_reason check_payload(decide_state *state)
     if (message->payload == NULL || message->payload_len > ROUTE_MAX_PAYLOAD_BYTES) {
         return ROUTE_REASON_UNPARSEABLE_PAYLOAD;
     }
-    json_error_t json_error;
-    json_t *root = json_loadb((const char *)message->payload, message->payload_len,
-                              JSON_REJECT_DUPLICATES, &json_error);
-    if (root == NULL) {
+    route_json_member member;
+    if (!route_json_read(message->payload, message->payload_len, ROUTE_PAYLOAD_DEVICE_ID,
+                         &member)) {
         return ROUTE_REASON_UNPARSEABLE_PAYLOAD;
     }
-
-    route_reason reason = ROUTE_REASON_NONE;
-    const json_t *member =
-        json_is_object(root) ? json_object_get(root, ROUTE_PAYLOAD_DEVICE_ID) : NULL;
-    char number[32];
-    const char *text = NULL;
-    size_t text_len = 0;
-    if (json_is_string(member)) {
-        text = json_string_value(member);
-        text_len = json_string_length(member);
-    } else if (json_is_integer(member) && json_integer_value(member) >= 0) {
-        int n =
-            snprintf(number, sizeof number, "%" JSON_INTEGER_FORMAT, json_integer_value(member));
-        text = number;
-        text_len = (size_t)n;
+    /* A negative integer is not a device id. */
+    bool usable = member.kind == ROUTE_JSON_STRING ||
+                  (member.kind == ROUTE_JSON_INTEGER && member.text[0] != '-');
+    if (!usable) {
+        return ROUTE_REASON_UNPARSEABLE_PAYLOAD;
     }
-
-    if (text == NULL) {
-        reason = ROUTE_REASON_UNPARSEABLE_PAYLOAD;
-    } else if (!bytes_equal(text, text_len, state->decision->device_id)) {
-        reason = ROUTE_REASON_DEVICE_ID_MISMATCH;
+    if (member.truncated || !bytes_equal(member.text, member.len, state->decision->device_id)) {
+        return ROUTE_REASON_DEVICE_ID_MISMATCH;
     }
-    json_decref(root);
-    return reason;
+    return ROUTE_REASON_NONE;
 }
 
 static void choose(decide_state *state, const char *environment, route_rule rule)

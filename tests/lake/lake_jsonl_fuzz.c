@@ -111,8 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (payload != NULL) {
         if (json_string_length(payload) != size ||
-            memcmp(json_string_value(payload), data, size) != 0 ||
-            !lake_utf8_valid(data, size)) {
+            memcmp(json_string_value(payload), data, size) != 0 || !lake_utf8_valid(data, size)) {
             abort();
         }
     } else {
