@@ -96,6 +96,9 @@ static bool ack_completes_entry(pulsar_consumer *consumer, const consumer_part *
     return true;
 }
 
+/* Longest list that pulsar_consumer_ack_list handles without allocating. */
+#define ACK_LIST_ON_STACK 16
+
 /* Maximum entries gathered for one ACK command. Reaching it sends the command at once. */
 #define CONSUMER_ACK_GROUP_MAX 1000
 
@@ -148,10 +151,14 @@ pulsar_result pulsar_consumer_ack_list(pulsar_consumer *consumer, const pulsar_m
         return PULSAR_ERR_INVALID_ARGUMENT;
     }
     pulsar_client *client = consumer->client;
+    /* Short lists, a single acknowledgement above all, need no allocation. */
+    consumer_part *parts_on_stack[ACK_LIST_ON_STACK];
+    cmd_message_id entries_on_stack[ACK_LIST_ON_STACK];
+    bool on_stack = count <= ACK_LIST_ON_STACK;
+    consumer_part **parts = on_stack ? parts_on_stack : calloc(count, sizeof *parts);
+    cmd_message_id *entries = on_stack ? entries_on_stack : calloc(count, sizeof *entries);
     pthread_mutex_lock(&client->lock);
     pulsar_result rc = PULSAR_OK;
-    consumer_part **parts = count > 0 ? calloc(count, sizeof *parts) : NULL;
-    cmd_message_id *entries = count > 0 ? calloc(count, sizeof *entries) : NULL;
 
     if (consumer->closed) {
         rc = PULSAR_ERR_CLOSED;
@@ -188,8 +195,10 @@ pulsar_result pulsar_consumer_ack_list(pulsar_consumer *consumer, const pulsar_m
         }
     }
     pthread_mutex_unlock(&client->lock);
-    free(parts);
-    free(entries);
+    if (!on_stack) {
+        free(parts);
+        free(entries);
+    }
     return rc;
 }
 
@@ -336,7 +345,10 @@ pulsar_result pulsar_consumer_receive(pulsar_consumer *consumer, int timeout_ms,
         }
     }
     consumer->waiters--;
-    pthread_cond_broadcast(&client->cond);
+    if (consumer->closed) {
+        /* The closing thread waits for the last receiver to leave. */
+        pthread_cond_broadcast(&client->cond);
+    }
     pthread_mutex_unlock(&client->lock);
     return rc;
 }
@@ -412,7 +424,7 @@ static void destroy_locked(pulsar_consumer *consumer)
     consumer->closed = true;
     /* Threads blocked in receive see `closed` and leave before the memory goes. */
     pthread_cond_broadcast(&client->cond);
-    while (consumer->waiters > 0) {
+    while (consumer->waiters > 0 || consumer->building > 0) {
         client_wait_until(client, 0);
     }
     for (uint32_t i = 0; i < consumer->part_count; i++) {

@@ -220,7 +220,30 @@ static void drop_entry(consumer_part *part, const proto_command *cmd, int valida
     consumer_grant_permits(part, messages);
 }
 
-static void base_parts(consumer_part *part, const proto_command *cmd, const meta_in *meta,
+
+/* The messages of one entry, built without the client lock. */
+typedef struct {
+    pulsar_message **messages; /* count of them, NULL where a message is not delivered */
+    uint32_t count;
+    const char *error; /* why the entry is dropped, or NULL */
+    int validation;    /* the entry's validation error when error is set */
+} built_entry;
+
+static void built_entry_free(built_entry *built)
+{
+    for (uint32_t i = 0; built->messages != NULL && i < built->count; i++) {
+        pulsar_message_free(built->messages[i]);
+    }
+    free(built->messages);
+}
+
+static void fail_entry(built_entry *built, int validation, const char *error)
+{
+    built->validation = validation;
+    built->error = error;
+}
+
+static void base_parts(const consumer_part *part, const proto_command *cmd, const meta_in *meta,
                        message_parts *out)
 {
     memset(out, 0, sizeof *out);
@@ -233,8 +256,8 @@ static void base_parts(consumer_part *part, const proto_command *cmd, const meta
     out->sequence_id = meta->sequence_id;
 }
 
-static void deliver_single(consumer_part *part, const proto_command *cmd, const meta_in *meta,
-                           proto_bytes payload)
+static void build_single(const consumer_part *part, const proto_command *cmd, const meta_in *meta,
+                         proto_bytes payload, built_entry *built)
 {
     message_parts parts;
     base_parts(part, cmd, meta, &parts);
@@ -244,22 +267,23 @@ static void deliver_single(consumer_part *part, const proto_command *cmd, const 
     parts.properties_raw = meta->raw;
     parts.properties_field = 4;
     parts.payload = payload;
-    pulsar_message *message = consumer_build_message(&parts);
-    if (message == NULL) {
-        drop_entry(part, cmd, CMD_VALIDATION_BATCH, 1, "message could not be built");
-        return;
+    built->messages[0] = consumer_build_message(&parts);
+    if (built->messages[0] == NULL) {
+        fail_entry(built, CMD_VALIDATION_BATCH, "message could not be built");
     }
-    enqueue(part, message);
 }
 
-static void deliver_batch(consumer_part *part, const proto_command *cmd, const meta_in *meta,
-                          proto_bytes payload)
+/*
+ * Builds every message of a batch. A compacted-out message, or one that
+ * cannot be built, stays NULL and is not delivered.
+ */
+static void build_batch(const consumer_part *part, const proto_command *cmd, const meta_in *meta,
+                        proto_bytes payload, built_entry *built)
 {
-    pulsar_consumer *consumer = part->consumer;
-    uint32_t count = (uint32_t)meta->num_messages_in_batch;
+    uint32_t count = built->count;
     batch_entry_in *entries = calloc(count, sizeof *entries);
     if (entries == NULL) {
-        drop_entry(part, cmd, CMD_VALIDATION_BATCH, count, "out of memory");
+        fail_entry(built, CMD_VALIDATION_BATCH, "out of memory");
         return;
     }
 
@@ -269,19 +293,15 @@ static void deliver_batch(consumer_part *part, const proto_command *cmd, const m
     for (uint32_t i = 0; i < count; i++) {
         if (batch_next(&cursor, &entries[i]) != PULSAR_OK) {
             free(entries);
-            drop_entry(part, cmd, CMD_VALIDATION_BATCH, count, "malformed batch");
+            fail_entry(built, CMD_VALIDATION_BATCH, "malformed batch");
             return;
         }
     }
-    if (!consumer_track_batch(consumer, part->partition, cmd->message_id.ledger_id,
-                              cmd->message_id.entry_id, count)) {
-        free(entries);
-        drop_entry(part, cmd, CMD_VALIDATION_BATCH, count, "out of memory");
-        return;
-    }
 
-    uint32_t skipped = 0;
     for (uint32_t i = 0; i < count; i++) {
+        if (entries[i].compacted_out) {
+            continue;
+        }
         message_parts parts;
         base_parts(part, cmd, meta, &parts);
         parts.id.batch_index = (int32_t)i;
@@ -297,23 +317,70 @@ static void deliver_batch(consumer_part *part, const proto_command *cmd, const m
         parts.properties_raw = entries[i].raw;
         parts.properties_field = 1;
         parts.payload = entries[i].payload;
-        pulsar_message *message = entries[i].compacted_out ? NULL : consumer_build_message(&parts);
-        if (message == NULL) {
-            /* Compacted-out messages are not delivered; count them as acknowledged so the
-             * entry can still be acknowledged as a whole. */
-            pulsar_message_id id = parts.id;
-            batch_tracker *tracker =
-                tracker_find(&consumer->trackers, id.partition, id.ledger_id, id.entry_id);
-            if (tracker != NULL && (tracker->acked[i / 8] & (1u << (i % 8))) == 0) {
-                tracker->acked[i / 8] |= (uint8_t)(1u << (i % 8));
-                tracker->remaining--;
-            }
-            skipped++;
-            continue;
-        }
-        enqueue(part, message);
+        built->messages[i] = consumer_build_message(&parts);
     }
     free(entries);
+}
+
+/* Decompresses the payload and builds the entry's messages. Needs no lock. */
+static void build_entry(const consumer_part *part, const conn *c, const proto_command *cmd,
+                        const meta_in *meta, proto_bytes payload, built_entry *built)
+{
+    built->messages = calloc(built->count, sizeof *built->messages);
+    if (built->messages == NULL) {
+        fail_entry(built, CMD_VALIDATION_BATCH, "out of memory");
+        return;
+    }
+    uint8_t *unpacked = NULL;
+    if (meta->compression != PULSAR_COMPRESSION_NONE) {
+        size_t max_size = (size_t)c->max_message_size + FRAME_PADDING;
+        pulsar_result rc = decompress_payload(meta->compression, payload.data, payload.len,
+                                              meta->uncompressed_size, max_size, &unpacked);
+        if (rc != PULSAR_OK) {
+            fail_entry(built, CMD_VALIDATION_DECOMPRESSION, pulsar_result_str(rc));
+            return;
+        }
+        payload.data = unpacked;
+        payload.len = meta->uncompressed_size;
+    }
+    if (meta->has_num_messages) {
+        build_batch(part, cmd, meta, payload, built);
+    } else {
+        build_single(part, cmd, meta, payload, built);
+    }
+    free(unpacked);
+}
+
+/* Queues the built messages of an entry, which then belong to the queue. */
+static void deliver_entry(consumer_part *part, const proto_command *cmd, bool batched,
+                          built_entry *built)
+{
+    pulsar_consumer *consumer = part->consumer;
+    uint32_t count = built->count;
+    if (batched && !consumer_track_batch(consumer, part->partition, cmd->message_id.ledger_id,
+                                         cmd->message_id.entry_id, count)) {
+        drop_entry(part, cmd, CMD_VALIDATION_BATCH, count, "out of memory");
+        return;
+    }
+
+    uint32_t skipped = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        pulsar_message *message = built->messages[i];
+        built->messages[i] = NULL;
+        if (message != NULL) {
+            enqueue(part, message);
+            continue;
+        }
+        /* Messages not delivered count as acknowledged, so that the entry can still be
+         * acknowledged as a whole. */
+        batch_tracker *tracker = tracker_find(&consumer->trackers, part->partition,
+                                              cmd->message_id.ledger_id, cmd->message_id.entry_id);
+        if (tracker != NULL && (tracker->acked[i / 8] & (1u << (i % 8))) == 0) {
+            tracker->acked[i / 8] |= (uint8_t)(1u << (i % 8));
+            tracker->remaining--;
+        }
+        skipped++;
+    }
     if (skipped > 0) {
         consumer_grant_permits(part, skipped);
     }
@@ -343,26 +410,31 @@ void consumer_handle_message(pulsar_client *client, conn *c, const proto_command
         return;
     }
 
-    proto_bytes payload = frame->payload;
-    uint8_t *unpacked = NULL;
-    if (meta.compression != PULSAR_COMPRESSION_NONE) {
-        size_t max_size = (size_t)c->max_message_size + FRAME_PADDING;
-        pulsar_result rc = decompress_payload(meta.compression, payload.data, payload.len,
-                                              meta.uncompressed_size, max_size, &unpacked);
-        if (rc != PULSAR_OK) {
-            drop_entry(part, cmd, CMD_VALIDATION_DECOMPRESSION, messages, pulsar_result_str(rc));
-            return;
-        }
-        payload.data = unpacked;
-        payload.len = meta.uncompressed_size;
-    }
+    /*
+     * Decompressing and building the messages is most of a consumer's work,
+     * so it runs with the lock released and receivers keep taking messages
+     * meanwhile. The frame's bytes stay put, because only this thread reads
+     * into the connection's buffer, and the part stays allocated, because
+     * closing the consumer waits for `building` to reach 0.
+     */
+    pulsar_consumer *consumer = part->consumer;
+    built_entry built = {NULL, messages, NULL, 0};
+    consumer->building++;
+    pthread_mutex_unlock(&client->lock);
+    build_entry(part, c, cmd, &meta, frame->payload, &built);
+    pthread_mutex_lock(&client->lock);
+    consumer->building--;
 
-    if (batched) {
-        deliver_batch(part, cmd, &meta, payload);
+    if (consumer->closed || part->state != PART_READY || part->conn != c) {
+        /* Closed or reconnected meanwhile: the broker delivers the entry again if needed. */
+        built_entry_free(&built);
+    } else if (built.error != NULL) {
+        built_entry_free(&built);
+        drop_entry(part, cmd, built.validation, messages, built.error);
     } else {
-        deliver_single(part, cmd, &meta, payload);
+        deliver_entry(part, cmd, batched, &built);
+        built_entry_free(&built);
     }
-    free(unpacked);
     pthread_cond_broadcast(&client->cond);
 }
 

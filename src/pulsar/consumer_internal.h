@@ -7,7 +7,9 @@
  *   1. Every message in the receive queue came from a part in READY state,
  *      in its current connection: when a part reconnects its queued messages
  *      are dropped, because the broker delivers every unacknowledged message
- *      again to the new subscription.
+ *      again to the new subscription. The I/O thread builds an entry's
+ *      messages with the lock released, and checks this again before it
+ *      queues them.
  *   2. Flow control: the broker may send as many messages as it has permits.
  *      A part starts each connection with receiver_queue_size permits and
  *      gives back one per message handed to the application or dropped,
@@ -78,6 +80,7 @@ struct pulsar_consumer {
     bool closed;
     uint64_t dropped;
     int waiters; /* threads inside pulsar_consumer_receive; close waits for them to leave */
+    int building; /* entries the I/O thread builds without the lock; close waits for them */
 };
 
 /* consumer_conn.c */

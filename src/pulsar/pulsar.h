@@ -429,7 +429,10 @@ pulsar_result pulsar_consumer_receive(pulsar_consumer *consumer, int timeout_ms,
 
 /*
  * Acknowledges one message. A batch's entry is acknowledged to the broker
- * once every message of the batch is. Does not wait for the broker.
+ * once every message of the batch is. Does not wait for the broker: the
+ * I/O thread sends the acknowledgements gathered since its last loop
+ * iteration together, in one ACK command, and closing the consumer sends
+ * what is left first.
  * Errors: PULSAR_ERR_INVALID_ARGUMENT, PULSAR_ERR_CLOSED.
  */
 pulsar_result pulsar_consumer_ack(pulsar_consumer *consumer, const pulsar_message_id *id);
@@ -437,7 +440,8 @@ pulsar_result pulsar_consumer_ack(pulsar_consumer *consumer, const pulsar_messag
 /*
  * Acknowledges every message of ids (count of them) as pulsar_consumer_ack
  * does. The entries that become complete go out in one ACK command per
- * partition, so the broker applies them together. A program that stores
+ * partition (with any others gathered at the time), so the broker applies
+ * them together. A program that stores
  * messages in groups (a lake file) then never has a group half
  * acknowledged. Either every id is taken or, on an error, none is.
  * Errors: PULSAR_ERR_INVALID_ARGUMENT (an id of no partition of this
