@@ -132,6 +132,7 @@ static int run_sink(pulsar_client *client, const char *topic, const char *subscr
         .max_bytes = 64 << 20,
         .max_age_ms = 300000,
         .max_pending_files = 4,
+        .receiver_queue = LAKE_DEFAULT_RECEIVER_QUEUE,
         .retry_initial_ms = 1000,
         .retry_max_ms = 60000,
     };
@@ -212,6 +213,7 @@ static pulsar_consumer *subscribe_earliest(pulsar_client *client, const char *to
     config.topic = topic;
     config.subscription = subscription;
     config.type = PULSAR_SUBSCRIPTION_FAILOVER;
+    config.receiver_queue_size = LAKE_DEFAULT_RECEIVER_QUEUE; /* the sink's own */
     config.initial_position = PULSAR_POSITION_EARLIEST;
     pulsar_consumer *consumer = NULL;
     pulsar_result rc = pulsar_consumer_subscribe(client, &config, &consumer);

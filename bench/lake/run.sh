@@ -5,12 +5,13 @@
 #   bare    compresses each message's payload (no JSON, no files);
 #   lines   compresses each message's JSON line as the sink writes it. The
 #           lines are encoded before the timed pass, so the compressor gets
-#           the sink's bytes without the cost of encoding them (no files);
+#           the sink's bytes without the cost of encoding them. No files.
 #   encode  encodes each line while it runs, then compresses it (no files,
 #           no batching logic, no store).
 # Each configuration runs REPEAT times, the three baselines and the sink in
-# turn, each with a new subscription on one pre-filled topic. Prints a
-# Markdown table.
+# turn, each with a new subscription on one pre-filled topic. The mode that
+# goes first changes from run to run (column "first"). Prints a Markdown
+# table.
 #
 # Needs a running broker and a release build:
 #   cmake -S . -B build-rel -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo && ninja -C build-rel
@@ -19,15 +20,15 @@
 #
 # Settings (environment): PULSAR_URL (pulsar://127.0.0.1:6650), BUILD_DIR
 # (build-rel), COUNT (1000000 messages per run, because shorter runs vary
-# more), REPEAT (3 runs of each
-# configuration), COMPRESSIONS ("gzip zstd").
+# more), REPEAT (4 runs of each configuration, so that each mode goes first
+# once), COMPRESSIONS ("gzip zstd").
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD_DIR:-$root/build-rel}
 url=${PULSAR_URL:-pulsar://127.0.0.1:6650}
 count=${COUNT:-1000000}
-repeat=${REPEAT:-3}
+repeat=${REPEAT:-4}
 compressions=${COMPRESSIONS:-gzip zstd}
 
 if [[ ! -f $build/libswitchyard.a ]]; then
@@ -48,25 +49,37 @@ echo "filling $topic with $count messages" >&2
 "$work/lake_bench" fill "$url" "$topic" "$count"
 
 field() { sed -n -E "s/(^|.* )$1 ([0-9.]+).*/\2/p" <<<"$2"; }
-echo "| compression | run | bare msg/s | bare MB/s | lines msg/s | encode msg/s | sink msg/s | sink MB/s | sink / lines | sink / bare | sink / encode |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| compression | run | first | bare msg/s | bare MB/s | lines msg/s | encode msg/s | sink msg/s | sink MB/s | sink / lines | sink / bare | sink / encode |"
+echo "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# Runs one mode with a new subscription and prints its result line.
+run_mode() {
+  local mode=$1 compression=$2 run=$3
+  if [[ $mode == sink ]]; then
+    rm -rf "$work/store" && mkdir "$work/store"
+    "$work/lake_bench" sink "$url" "$topic" "sink-$compression-$run" "$compression" \
+      "$work/store" "$count"
+  else
+    "$work/lake_bench" "$mode" "$url" "$topic" "$mode-$compression-$run" "$compression" "$count"
+  fi
+}
+modes=(bare lines encode sink)
 for compression in $compressions; do
   for run in $(seq 1 "$repeat"); do
-    bare=$("$work/lake_bench" bare "$url" "$topic" "bare-$compression-$run" "$compression" "$count")
-    lines=$("$work/lake_bench" lines "$url" "$topic" "lines-$compression-$run" "$compression" \
-      "$count")
-    encode=$("$work/lake_bench" encode "$url" "$topic" "encode-$compression-$run" "$compression" \
-      "$count")
-    rm -rf "$work/store" && mkdir "$work/store"
-    sink=$("$work/lake_bench" sink "$url" "$topic" "sink-$compression-$run" "$compression" \
-      "$work/store" "$count")
-    bare_rate=$(field msg_per_s "$bare")
-    lines_rate=$(field msg_per_s "$lines")
-    encode_rate=$(field msg_per_s "$encode")
-    sink_rate=$(field msg_per_s "$sink")
-    echo "| $compression | $run | $bare_rate | $(field mb_per_s "$bare") | $lines_rate |" \
-      "$encode_rate | $sink_rate | $(field mb_per_s "$sink") | $(ratio "$sink_rate" "$lines_rate") |" \
+    # The first mode of a run starts one later each time, so that no mode
+    # always reads the topic first (or last) from the broker.
+    declare -A result=()
+    for step in 0 1 2 3; do
+      mode=${modes[$(( (run - 1 + step) % 4 ))]}
+      result[$mode]=$(run_mode "$mode" "$compression" "$run")
+    done
+    bare_rate=$(field msg_per_s "${result[bare]}")
+    lines_rate=$(field msg_per_s "${result[lines]}")
+    encode_rate=$(field msg_per_s "${result[encode]}")
+    sink_rate=$(field msg_per_s "${result[sink]}")
+    echo "| $compression | $run | ${modes[$(( (run - 1) % 4 ))]} | $bare_rate |" \
+      "$(field mb_per_s "${result[bare]}") | $lines_rate | $encode_rate | $sink_rate |" \
+      "$(field mb_per_s "${result[sink]}") | $(ratio "$sink_rate" "$lines_rate") |" \
       "$(ratio "$sink_rate" "$bare_rate") | $(ratio "$sink_rate" "$encode_rate") |"
   done
 done

@@ -29,6 +29,7 @@ static const char *const sink_keys[] = {
     "max_bytes",
     "max_age_seconds",
     "max_pending_files",
+    "receiver_queue",
     "retry",
     "store",
     NULL,
@@ -229,6 +230,7 @@ static lake_err load_batching(loader *ld, const sy_yaml_node *map, lake_sink_set
     sink->max_bytes = 64 * 1024 * 1024;
     sink->max_age_ms = 300 * 1000;
     sink->max_pending_files = 4;
+    sink->receiver_queue = LAKE_DEFAULT_RECEIVER_QUEUE;
     sink->retry_initial_ms = 1000;
     sink->retry_max_ms = 60000;
     sink->topic_refresh_ms = 30000;
@@ -242,6 +244,9 @@ static lake_err load_batching(loader *ld, const sy_yaml_node *map, lake_sink_set
     }
     if (rc == LAKE_OK) {
         rc = get_int(ld, map, "max_pending_files", 1, 1000, 1, &sink->max_pending_files);
+    }
+    if (rc == LAKE_OK) {
+        rc = get_int(ld, map, "receiver_queue", 1, 1000000, 1, &sink->receiver_queue);
     }
     const sy_yaml_node *retry = sy_yaml_get(map, "retry");
     if (rc == LAKE_OK && retry != NULL) {

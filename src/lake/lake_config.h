@@ -22,6 +22,14 @@
 #include "lake/lake_compress.h"
 #include "lake/lake_gcs.h"
 
+/*
+ * Messages that the broker may send ahead of a sink, per consumer. It is
+ * above the client's 1000, because a sink of many small messages would
+ * otherwise wait for each FLOW round trip. A sink holds up to this many
+ * messages in memory.
+ */
+#define LAKE_DEFAULT_RECEIVER_QUEUE 5000
+
 typedef enum {
     LAKE_STORE_LOCAL,
     LAKE_STORE_GCS,
@@ -54,6 +62,7 @@ typedef struct {
     int64_t max_bytes;
     int64_t max_age_ms;
     int64_t max_pending_files;
+    int64_t receiver_queue; /* messages the broker may send ahead; 0 also means the default */
     int64_t retry_initial_ms;
     int64_t retry_max_ms;
     lake_store_kind store_kind;

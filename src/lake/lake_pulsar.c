@@ -38,6 +38,7 @@ struct lake_pulsar_sink {
     char *namespace_name; /* NULL when the topics are listed */
     char *subscription;
     pulsar_subscription_type subscription_type;
+    uint32_t receiver_queue;
     int64_t refresh_ms;      /* interval between listings of the namespace's topics */
     int64_t next_refresh_ms; /* monotonic time of the next listing */
     pulsar_consumer **consumers;
@@ -210,6 +211,7 @@ static lake_err subscribe_topic(lake_pulsar_sink *sink, const char *topic, char 
     config.topic = topic;
     config.subscription = sink->subscription;
     config.type = sink->subscription_type;
+    config.receiver_queue_size = sink->receiver_queue;
     config.initial_position = PULSAR_POSITION_EARLIEST;
     pulsar_result result =
         pulsar_consumer_subscribe(sink->client, &config, &sink->consumers[sink->consumer_count]);
@@ -272,6 +274,8 @@ static lake_err copy_source(lake_pulsar_sink *sink, pulsar_client *client, admin
     sink->client = client;
     sink->admin = admin;
     sink->subscription_type = subscription_type(settings->subscription_type);
+    sink->receiver_queue = settings->receiver_queue > 0 ? (uint32_t)settings->receiver_queue
+                                                        : LAKE_DEFAULT_RECEIVER_QUEUE;
     sink->refresh_ms = settings->topic_refresh_ms > 0 ? settings->topic_refresh_ms : 30000;
     sink->name = strdup(settings->name != NULL ? settings->name : "sink");
     sink->subscription = strdup(settings->subscription);

@@ -7,8 +7,15 @@
  * keeps the whole compressed file in memory because a store uploads it in
  * one request, and the sink's max_bytes bounds its size.
  *
+ * A compressing writer gathers encoded records into chunks of 64 KiB. Each
+ * chunk compresses in a thread of the writer's own while the caller encodes
+ * the next records. The thread starts with the first chunk, so a file
+ * smaller than one chunk starts none, and lake_writer_finish or
+ * lake_writer_free ends it.
+ *
  * Ownership: the caller frees a writer with lake_writer_free, and owns the
- * buffer that lake_writer_finish fills. Thread safety: one thread per writer.
+ * buffer that lake_writer_finish fills. Thread safety: one caller thread per
+ * writer.
  */
 #ifndef SWITCHYARD_LAKE_WRITER_H
 #define SWITCHYARD_LAKE_WRITER_H
@@ -50,7 +57,7 @@ typedef struct lake_writer lake_writer;
 lake_err lake_writer_open(const lake_format *format, lake_compression compression, int level,
                           lake_writer **out);
 
-/* Encodes and compresses one record. On failure the writer must be freed. */
+/* Encodes one record and compresses it, now or with its chunk. On failure the writer must be freed. */
 lake_err lake_writer_append(lake_writer *writer, const lake_record *record);
 
 /* Records appended so far. */

@@ -87,6 +87,7 @@ static void none_round_trip_exact(void **state)
 {
     (void)state;
     round_trip(LAKE_COMPRESSION_NONE, 0, 3);
+    round_trip(LAKE_COMPRESSION_NONE, 0, 5000); /* chunks without a compression thread */
 }
 
 static void empty_file_round_trips(void **state)

@@ -32,6 +32,7 @@ static const char full_config[] =
     "    max_bytes: 1048576\n"
     "    max_age_seconds: 60\n"
     "    max_pending_files: 8\n"
+    "    receiver_queue: 200\n"
     "    retry: {initial_ms: 250, max_ms: 30000}\n"
     "    store:\n"
     "      kind: gcs\n"
@@ -89,6 +90,7 @@ static void config_full_section_exact(void **state)
     assert_int_equal(sink->max_bytes, 1048576);
     assert_int_equal(sink->max_age_ms, 60000);
     assert_int_equal(sink->max_pending_files, 8);
+    assert_int_equal(sink->receiver_queue, 200);
     assert_int_equal(sink->retry_initial_ms, 250);
     assert_int_equal(sink->retry_max_ms, 30000);
     assert_int_equal(sink->store_kind, LAKE_STORE_GCS);
@@ -132,6 +134,7 @@ static void config_defaults_filled(void **state)
     assert_int_equal(sink->max_bytes, 67108864);
     assert_int_equal(sink->max_age_ms, 300000);
     assert_int_equal(sink->max_pending_files, 4);
+    assert_int_equal(sink->receiver_queue, LAKE_DEFAULT_RECEIVER_QUEUE);
     assert_int_equal(sink->retry_initial_ms, 1000);
     assert_int_equal(sink->retry_max_ms, 60000);
     assert_string_equal(sink->directory, "/etc/switchyard/lake");

@@ -193,6 +193,21 @@ static void jsonl_times_formatted_utc(void **state)
     assert_string_equal(text, "9999-12-31T23:59:59.999Z");
     lake_format_utc_ms(INT64_MIN, text);
     assert_string_equal(text, "0001-01-01T00:00:00.000Z");
+
+    /* Three days in turn, more than the two dates the formatter keeps, then again. */
+    static const struct {
+        int64_t ms;
+        const char *text;
+    } turns[] = {
+        {1557792053000, "2019-05-14T00:00:53.000Z"}, {1764853501123, "2025-12-04T13:05:01.123Z"},
+        {1557792200000, "2019-05-14T00:03:20.000Z"}, {86399999, "1970-01-01T23:59:59.999Z"},
+        {1764853501124, "2025-12-04T13:05:01.124Z"}, {1557792053001, "2019-05-14T00:00:53.001Z"},
+        {86400000, "1970-01-02T00:00:00.000Z"},
+    };
+    for (size_t i = 0; i < sizeof turns / sizeof turns[0]; i++) {
+        lake_format_utc_ms(turns[i].ms, text);
+        assert_string_equal(text, turns[i].text);
+    }
 }
 
 static void jsonl_message_id_text(void **state)
