@@ -87,7 +87,7 @@ for round in $(seq 1 "$repeat"); do
   echo "$line cpu $(awk -v a="$cpu_before" -v b="$cpu_after" 'BEGIN { printf "%.2f", b - a }')" \
     >>"$work/routed.txt"
   echo "round $round: pass-through $(field rate "$(tail -n 1 "$work/pass.txt")") msg/s," \
-    "router $(field rate "$line") msg/s" >&2
+    "router $(field rate "$line") msg/s, router CPU $(field cpu "$(tail -n 1 "$work/routed.txt")") s" >&2
 done
 # The line of the median rate of a file of result lines.
 median_line() { sort -t' ' -k6,6n "$1" | sed -n "$(( ($(wc -l <"$1") + 1) / 2 ))p"; }
