@@ -55,6 +55,7 @@ static void print_route_usage(FILE *out)
             "                            and the same across restarts; with key_shared it is\n"
             "                            also part of every producer name, and required\n"
             "  --max-inflight N          outputs sent and not yet persisted, at most (1000)\n"
+            "  --receiver-queue N        inputs the broker may send ahead (3000)\n"
             "  --output-batching MODE    mixed (default): a batch of outputs contains any devices;\n"
             "                            by-key: one device per batch, for key_shared\n"
             "                            consumers of the output topics\n"
@@ -103,6 +104,7 @@ typedef struct {
     const char *subscription_type;
     const char *instance;
     const char *max_inflight;
+    const char *receiver_queue;
     const char *output_batching;
     const char *drain_timeout;
 } route_options;
@@ -135,6 +137,8 @@ static int parse_options(int argc, char **argv, route_options *options)
             target = &options->instance;
         } else if (strcmp(arg, "--max-inflight") == 0) {
             target = &options->max_inflight;
+        } else if (strcmp(arg, "--receiver-queue") == 0) {
+            target = &options->receiver_queue;
         } else if (strcmp(arg, "--output-batching") == 0) {
             target = &options->output_batching;
         } else if (strcmp(arg, "--drain-timeout") == 0) {
@@ -418,6 +422,15 @@ static bool daemon_options_from(const route_options *options, route_daemon_optio
             return false;
         }
         out->max_inflight = (uint32_t)value;
+    }
+    if (options->receiver_queue != NULL) {
+        if (!parse_number(options->receiver_queue, 1, 1000000, &value)) {
+            fprintf(stderr,
+                    "switchyard route: invalid --receiver-queue '%s': use 1 to 1000000\n",
+                    options->receiver_queue);
+            return false;
+        }
+        out->receiver_queue = (uint32_t)value;
     }
     if (options->output_batching != NULL) {
         if (strcmp(options->output_batching, "mixed") == 0) {

@@ -16,6 +16,13 @@
 #include "route/route_config.h"
 
 #define DEFAULT_MAX_INFLIGHT 1000
+/*
+ * Inputs the broker may send ahead. It is above the client's 1000, because
+ * with single-message entries the router would otherwise wait for each
+ * FLOW round trip (one bench/route run each: 0.69 of pass-through at 1000,
+ * 0.86 at 3000).
+ */
+#define DEFAULT_RECEIVER_QUEUE 3000
 #define DEFAULT_DRAIN_TIMEOUT_MS 10000
 /* Upper bound of one receive, so that stop and reload requests are seen quickly. */
 #define RECEIVE_TIMEOUT_MS 200
@@ -132,6 +139,9 @@ route_daemon *route_daemon_create(const route_daemon_options *options, char *err
     if (storage->options.max_inflight == 0) {
         storage->options.max_inflight = DEFAULT_MAX_INFLIGHT;
     }
+    if (storage->options.receiver_queue == 0) {
+        storage->options.receiver_queue = DEFAULT_RECEIVER_QUEUE;
+    }
     if (storage->options.drain_timeout_ms == 0) {
         storage->options.drain_timeout_ms = DEFAULT_DRAIN_TIMEOUT_MS;
     }
@@ -223,6 +233,7 @@ static bool connect_all(route_daemon *daemon)
     consumer_config.consumer_name = options->instance;
     /* A new subscription starts at the oldest message, so nothing retained is skipped. */
     consumer_config.initial_position = PULSAR_POSITION_EARLIEST;
+    consumer_config.receiver_queue_size = options->receiver_queue;
     rc = pulsar_consumer_subscribe(daemon->client, &consumer_config, &daemon->consumer);
     if (rc != PULSAR_OK) {
         sy_log(SY_LOG_ERROR, "route", "cannot subscribe %s to %s at %s: %s",

@@ -48,6 +48,7 @@ typedef struct {
      */
     const char *instance;
     uint32_t max_inflight;     /* outputs sent but not yet persisted; 0 picks 1000 */
+    uint32_t receiver_queue;   /* inputs the broker may send ahead; 0 picks 3000 */
     /*
      * false: a batch of outputs contains messages of any keys, and carries no key
      * itself. true: one key per batch, so that key_shared consumers of the
