@@ -96,7 +96,7 @@ static bool ack_completes_entry(pulsar_consumer *consumer, const consumer_part *
     return true;
 }
 
-/* Longest list that pulsar_consumer_ack_list handles without allocating. */
+/* Maximum list length that pulsar_consumer_ack_list handles without allocating. */
 #define ACK_LIST_ON_STACK 16
 
 /* Maximum entries gathered for one ACK command. Reaching it sends the command at once. */
