@@ -9,6 +9,7 @@
 #endif
 
 #include "common/decimal.h"
+#include "common/utf8.h"
 #include "lake/lake_tz.h"
 
 /* Formatted by hand: snprintf here was a visible share of the sink's time in bench/lake. */
@@ -30,52 +31,11 @@ void lake_message_id_format(const lake_message_id *id, char text[LAKE_MESSAGE_ID
     text[len] = '\0';
 }
 
-/* Returns the length of the valid UTF-8 sequence at bytes, or 0 if it is invalid. */
-static size_t utf8_sequence_length(const uint8_t *bytes, size_t len)
-{
-    uint8_t lead = bytes[0];
-    if (lead < 0x80) {
-        return 1;
-    }
-    size_t need;
-    uint32_t min;
-    uint32_t code;
-    if ((lead & 0xE0) == 0xC0) {
-        need = 2;
-        min = 0x80;
-        code = lead & 0x1Fu;
-    } else if ((lead & 0xF0) == 0xE0) {
-        need = 3;
-        min = 0x800;
-        code = lead & 0x0Fu;
-    } else if ((lead & 0xF8) == 0xF0) {
-        need = 4;
-        min = 0x10000;
-        code = lead & 0x07u;
-    } else {
-        return 0;
-    }
-    if (need > len) {
-        return 0;
-    }
-    for (size_t i = 1; i < need; i++) {
-        if ((bytes[i] & 0xC0) != 0x80) {
-            return 0;
-        }
-        code = code << 6 | (bytes[i] & 0x3Fu);
-    }
-    /* Overlong forms, UTF-16 surrogates and values past U+10FFFF are not UTF-8. */
-    if (code < min || (code >= 0xD800 && code <= 0xDFFF) || code > 0x10FFFF) {
-        return 0;
-    }
-    return need;
-}
-
 bool lake_utf8_valid(const uint8_t *bytes, size_t len)
 {
     size_t pos = 0;
     while (pos < len) {
-        size_t step = utf8_sequence_length(bytes + pos, len - pos);
+        size_t step = sy_utf8_decode(bytes + pos, len - pos, NULL);
         if (step == 0) {
             return false;
         }
@@ -194,7 +154,7 @@ static uint8_t *put_json_string(uint8_t *p, const uint8_t *bytes, size_t len, bo
             continue;
         }
         if (c >= 0x80) {
-            size_t step = utf8_sequence_length(bytes + pos, len - pos);
+            size_t step = sy_utf8_decode(bytes + pos, len - pos, NULL);
             if (step != 0) {
                 memcpy(p, bytes + pos, step);
                 p += step;

@@ -23,6 +23,8 @@
 
 #include <openssl/evp.h>
 
+#include "common/utf8.h"
+
 bool daemon_input_init(daemon_input *input, const pulsar_message *message)
 {
     memset(input, 0, sizeof *input);
@@ -55,41 +57,6 @@ void daemon_input_free(daemon_input *input)
     input->properties = NULL;
 }
 
-/* Returns the length of the UTF-8 sequence at bytes (strict: no overlong form,
- * no surrogate, at most U+10FFFF), or 0 when it is invalid. */
-static size_t utf8_sequence(const unsigned char *bytes, size_t len)
-{
-    unsigned char c = bytes[0];
-    if (c < 0x80) {
-        return 1;
-    }
-    size_t n;
-    unsigned char low = 0x80;
-    unsigned char high = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        low = c == 0xE0 ? 0xA0 : 0x80;
-        high = c == 0xED ? 0x9F : 0xBF;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        low = c == 0xF0 ? 0x90 : 0x80;
-        high = c == 0xF4 ? 0x8F : 0xBF;
-    } else {
-        return 0;
-    }
-    if (len < n || bytes[1] < low || bytes[1] > high) {
-        return 0;
-    }
-    for (size_t i = 2; i < n; i++) {
-        if (bytes[i] < 0x80 || bytes[i] > 0xBF) {
-            return 0;
-        }
-    }
-    return n;
-}
-
 bool daemon_text_sendable(const char *bytes, size_t len)
 {
     const unsigned char *p = (const unsigned char *)bytes;
@@ -98,7 +65,7 @@ bool daemon_text_sendable(const char *bytes, size_t len)
         if (p[i] == 0) {
             return false;
         }
-        size_t n = utf8_sequence(p + i, len - i);
+        size_t n = sy_utf8_decode(p + i, len - i, NULL);
         if (n == 0) {
             return false;
         }

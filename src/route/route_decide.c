@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/utf8.h"
 #include "route/route_internal.h"
 #include "route/route_json.h"
 
@@ -125,48 +126,15 @@ static bool valid_value(const char *text, size_t len)
     if (len > ROUTE_MAX_VALUE_BYTES) {
         return false;
     }
-    const unsigned char *p = (const unsigned char *)text;
+    const uint8_t *bytes = (const uint8_t *)text;
     size_t i = 0;
     while (i < len) {
-        unsigned c = p[i];
-        if (c < 0x80) {
-            if (c < 0x20 || c == 0x7f) {
-                return false;
-            }
-            i++;
-            continue;
-        }
-
-        /* The lead byte gives the sequence length, its payload bits and the smallest
-         * code point that length may encode (anything smaller is an overlong form). */
-        size_t extra = 3;
-        unsigned code = c & 0x07u;
-        unsigned min = 0x10000;
-        if ((c & 0xe0) == 0xc0) {
-            extra = 1;
-            code = c & 0x1fu;
-            min = 0x80;
-        } else if ((c & 0xf0) == 0xe0) {
-            extra = 2;
-            code = c & 0x0fu;
-            min = 0x800;
-        } else if ((c & 0xf8) != 0xf0) {
+        uint32_t code;
+        size_t step = sy_utf8_decode(bytes + i, len - i, &code);
+        if (step == 0 || code < 0x20 || (code >= 0x7F && code <= 0x9F)) {
             return false;
         }
-        if (extra >= len - i) {
-            return false;
-        }
-        for (size_t k = 1; k <= extra; k++) {
-            if ((p[i + k] & 0xc0) != 0x80) {
-                return false;
-            }
-            code = (code << 6) | (p[i + k] & 0x3fu);
-        }
-        if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff) ||
-            (code >= 0x80 && code <= 0x9f)) {
-            return false;
-        }
-        i += extra + 1;
+        i += step;
     }
     return true;
 }

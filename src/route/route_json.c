@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/utf8.h"
+
 /* Room on the stack before the name set and the name bytes move to the heap. */
 #define NAME_SLOTS_ON_STACK 128
 #define NAME_BYTES_ON_STACK 4096
@@ -87,43 +89,6 @@ static void skip_space(json_reader *reader)
            (*reader->p == ' ' || *reader->p == '\t' || *reader->p == '\n' || *reader->p == '\r')) {
         reader->p++;
     }
-}
-
-/* Returns the length of the valid UTF-8 sequence at p, or 0 when it is invalid. */
-static size_t utf8_length(const uint8_t *p, const uint8_t *end)
-{
-    uint8_t lead = p[0];
-    size_t need;
-    uint32_t code;
-    uint32_t min;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-        need = 2;
-        code = lead & 0x1Fu;
-        min = 0x80;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-        need = 3;
-        code = lead & 0x0Fu;
-        min = 0x800;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-        need = 4;
-        code = lead & 0x07u;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if ((size_t)(end - p) < need) {
-        return 0;
-    }
-    for (size_t i = 1; i < need; i++) {
-        if ((p[i] & 0xC0) != 0x80) {
-            return 0;
-        }
-        code = code << 6 | (p[i] & 0x3Fu);
-    }
-    if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) {
-        return 0;
-    }
-    return need;
 }
 
 /* Reads four hex digits at reader->p. Returns -1 when they are not hex digits. */
@@ -227,7 +192,7 @@ static bool read_string(json_reader *reader, bool keep)
         } else if (c < 0x20) {
             return false;
         } else if (c >= 0x80) {
-            decoded_len = utf8_length(reader->p, reader->end);
+            decoded_len = sy_utf8_decode(reader->p, (size_t)(reader->end - reader->p), NULL);
             if (decoded_len == 0) {
                 return false;
             }
