@@ -79,8 +79,8 @@ struct pulsar_consumer {
     nack_entry *nacks;
     bool closed;
     uint64_t dropped;
-    int waiters; /* threads inside pulsar_consumer_receive; close waits for them to leave */
-    int building; /* entries the I/O thread builds without the lock; close waits for them */
+    int waiters;  /* threads inside pulsar_consumer_receive; close waits for them to leave */
+    int building; /* entries the I/O thread builds without the lock, which close waits for */
 };
 
 /* consumer_conn.c */

@@ -279,7 +279,7 @@ typedef struct {
     uint32_t max_pending_messages;  /* queued plus unacknowledged messages (1000) */
     bool batching_enabled;          /* false; a batch contains messages of one key only, so
                                        key_shared consumers keep each key in order */
-    bool batching_mixed_keys;       /* false; true lets one batch hold messages of any keys,
+    bool batching_mixed_keys;       /* false; true lets one batch contain messages of any keys,
                                        which keeps batches full when keys interleave. Such a
                                        batch carries no key of its own, so a key_shared
                                        subscription delivers all of them to one consumer

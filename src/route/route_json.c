@@ -38,7 +38,7 @@ typedef struct {
     const uint8_t *p;
     const uint8_t *end;
     uint32_t depth;   /* open containers */
-    uint32_t objects; /* objects opened so far; numbers them from 1 */
+    uint32_t objects; /* objects opened so far, which numbers them from 1 */
     bool failed;      /* out of memory */
     name_slot *slots; /* hash set of member names, a power-of-two count */
     size_t slot_count;
