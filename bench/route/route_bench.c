@@ -4,7 +4,9 @@
  * Subscribes to OUTPUT, then produces COUNT device messages of 200 bytes to
  * INPUT (batched, keyed by device, properties device_id and env), at RATE
  * messages per second or as fast as the client sends (RATE 0), and receives
- * them from OUTPUT. INPUT and OUTPUT are the same topic for the broker's
+ * them from OUTPUT. With a WINDOW above 0 the producer never runs more than
+ * WINDOW messages ahead of the receiver, so that the backlog between them
+ * stays bounded; WINDOW 0 lets it grow without limit. INPUT and OUTPUT are the same topic for the broker's
  * pass-through. For the router, INPUT is the ingest topic and OUTPUT the
  * topic that the router writes to. Each payload carries its send time, so
  * the receiver measures end-to-end latency on one clock.
@@ -12,7 +14,7 @@
  * Prints one line: messages, seconds from first send to last receive,
  * messages per second, and latency p50, p99 and max in milliseconds.
  *
- * usage: route_bench SERVICE_URL INPUT OUTPUT COUNT RATE [WARMUP]
+ * usage: route_bench SERVICE_URL INPUT OUTPUT COUNT RATE WINDOW [WARMUP]
  */
 #define _GNU_SOURCE
 #include <inttypes.h>
@@ -55,27 +57,71 @@ typedef struct {
     pulsar_consumer *consumer;
     size_t expected;
     uint64_t *latencies_ns;
-    size_t received;
     uint64_t last_ns;
+
+    /* The window: the producer sleeps until received reaches resume_at. */
+    pthread_mutex_t lock;
+    pthread_cond_t drained;
+    size_t received;  /* atomic */
+    size_t resume_at; /* atomic; 0 while the producer does not wait */
 } receiver;
+
+/* Counts one received message and wakes the producer when its window has drained. */
+static void count_received(receiver *r)
+{
+    size_t received = __atomic_add_fetch(&r->received, 1, __ATOMIC_SEQ_CST);
+    size_t resume_at = __atomic_load_n(&r->resume_at, __ATOMIC_SEQ_CST);
+    if (resume_at != 0 && received >= resume_at) {
+        pthread_mutex_lock(&r->lock);
+        pthread_cond_signal(&r->drained);
+        pthread_mutex_unlock(&r->lock);
+    }
+}
+
+/*
+ * Waits until fewer than window of the first sent messages are unreceived.
+ * It waits for half the window to drain, not one message, so that the
+ * receiver wakes it once per half window. The sequentially consistent
+ * order of received and resume_at keeps the wake-up from being lost.
+ */
+static void wait_for_window(receiver *r, size_t sent, size_t window)
+{
+    if (window == 0 || sent < __atomic_load_n(&r->received, __ATOMIC_SEQ_CST) + window) {
+        return;
+    }
+    pthread_mutex_lock(&r->lock);
+    __atomic_store_n(&r->resume_at, sent - window / 2, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&r->received, __ATOMIC_SEQ_CST) < sent - window / 2) {
+        pthread_cond_wait(&r->drained, &r->lock);
+    }
+    __atomic_store_n(&r->resume_at, 0, __ATOMIC_SEQ_CST);
+    pthread_mutex_unlock(&r->lock);
+}
 
 static void *receive_all(void *arg)
 {
     receiver *r = arg;
-    while (r->received < r->expected) {
+    for (size_t i = 0; i < r->expected; i++) {
         pulsar_message *m = NULL;
         if (pulsar_consumer_receive(r->consumer, 30000, &m) != PULSAR_OK) {
-            fprintf(stderr, "route_bench: no message for 30 s after %zu of %zu\n", r->received,
+            fprintf(stderr, "route_bench: no message for 30 s after %zu of %zu\n", i,
                     r->expected);
+            /* Lets a waiting producer go on; run() reports the shortfall. */
+            __atomic_store_n(&r->received, r->expected, __ATOMIC_RELEASE);
+            pthread_mutex_lock(&r->lock);
+            pthread_cond_signal(&r->drained);
+            pthread_mutex_unlock(&r->lock);
+            r->expected = i;
             return NULL;
         }
         uint64_t now = now_ns();
         const char *t = memmem(m->payload, m->payload_len, "\"t\":", 4);
         uint64_t sent = t != NULL ? strtoull(t + 4, NULL, 10) : now;
-        r->latencies_ns[r->received++] = now > sent ? now - sent : 0;
+        r->latencies_ns[i] = now > sent ? now - sent : 0;
         r->last_ns = now;
         pulsar_consumer_ack(r->consumer, &m->id);
         pulsar_message_free(m);
+        count_received(r);
     }
     return NULL;
 }
@@ -90,15 +136,35 @@ static void on_sent(pulsar_result result, const pulsar_message_id *id, int64_t s
     }
 }
 
-/* Sends count messages numbered from first at rate per second (0: no limit). */
-static int produce(pulsar_producer *producer, size_t first, size_t count, double rate,
-                   size_t *failures)
+/*
+ * Returns a letter or digit from a fixed pseudo-random sequence (xorshift64).
+ * Payloads padded with these compress about as little as measured values do,
+ * so compressed batches are not made to look better than they are.
+ */
+static char random_alnum(void)
+{
+    static const char alphabet[] =
+        "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    static uint64_t state = 0x9e3779b97f4a7c15u;
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return alphabet[state % (sizeof alphabet - 1)];
+}
+
+/*
+ * Sends count messages numbered from first at rate per second (0: no
+ * limit), at most window of them ahead of receiver r (0: no limit).
+ */
+static int produce(pulsar_producer *producer, receiver *r, size_t first, size_t count,
+                   double rate, size_t window, size_t *failures)
 {
     uint64_t start = now_ns();
     for (size_t i = 0; i < count; i++) {
         if (rate > 0) {
             sleep_until(start + (uint64_t)((double)i * 1e9 / rate));
         }
+        wait_for_window(r, i, window);
         size_t n = first + i;
         char device[16];
         snprintf(device, sizeof device, "d%zu", n % DEVICES);
@@ -107,7 +173,7 @@ static int produce(pulsar_producer *producer, size_t first, size_t count, double
                            "{\"device_id\":\"%s\",\"n\":%zu,\"t\":%" PRIu64 ",\"pad\":\"", device,
                            n, now_ns());
         while (len < PAYLOAD_BYTES - 2) {
-            payload[len++] = 'x';
+            payload[len++] = random_alnum();
         }
         memcpy(payload + len, "\"}", 2);
         pulsar_property props[] = {{"device_id", device}, {"env", "prod"}};
@@ -133,20 +199,25 @@ static int produce(pulsar_producer *producer, size_t first, size_t count, double
 
 /* Produces count messages and receives them; prints the result line. */
 static int run(pulsar_producer *producer, pulsar_consumer *consumer, size_t first, size_t count,
-               double rate, bool print)
+               double rate, size_t window, bool print)
 {
-    receiver r = {consumer, count, calloc(count, sizeof(uint64_t)), 0, 0};
+    receiver r = {.consumer = consumer, .expected = count,
+                  .latencies_ns = calloc(count, sizeof(uint64_t))};
     if (r.latencies_ns == NULL) {
         return -1;
     }
+    pthread_mutex_init(&r.lock, NULL);
+    pthread_cond_init(&r.drained, NULL);
     pthread_t thread;
     pthread_create(&thread, NULL, receive_all, &r);
     size_t failures = 0;
     uint64_t start = now_ns();
-    int rc = produce(producer, first, count, rate, &failures);
+    int rc = produce(producer, &r, first, count, rate, window, &failures);
     pthread_join(thread, NULL);
-    if (rc != 0 || failures > 0 || r.received != count) {
-        fprintf(stderr, "route_bench: %zu of %zu received, %zu sends failed\n", r.received, count,
+    pthread_cond_destroy(&r.drained);
+    pthread_mutex_destroy(&r.lock);
+    if (rc != 0 || failures > 0 || r.expected != count) {
+        fprintf(stderr, "route_bench: %zu of %zu received, %zu sends failed\n", r.expected, count,
                 failures);
         free(r.latencies_ns);
         return -1;
@@ -165,13 +236,14 @@ static int run(pulsar_producer *producer, pulsar_consumer *consumer, size_t firs
 
 int main(int argc, char **argv)
 {
-    if (argc < 6 || argc > 7) {
-        fprintf(stderr, "usage: route_bench SERVICE_URL INPUT OUTPUT COUNT RATE [WARMUP]\n");
+    if (argc < 7 || argc > 8) {
+        fprintf(stderr, "usage: route_bench SERVICE_URL INPUT OUTPUT COUNT RATE WINDOW [WARMUP]\n");
         return 2;
     }
     size_t count = strtoul(argv[4], NULL, 10);
     double rate = strtod(argv[5], NULL);
-    size_t warmup = argc == 7 ? strtoul(argv[6], NULL, 10) : 2000;
+    size_t window = strtoul(argv[6], NULL, 10);
+    size_t warmup = argc == 8 ? strtoul(argv[7], NULL, 10) : 2000;
 
     pulsar_client_config client_config;
     pulsar_client_config_init(&client_config);
@@ -205,9 +277,9 @@ int main(int argc, char **argv)
     }
 
     int status = 0;
-    if (warmup > 0 && run(producer, consumer, 0, warmup, 0, false) != 0) {
+    if (warmup > 0 && run(producer, consumer, 0, warmup, 0, window, false) != 0) {
         status = 1;
-    } else if (run(producer, consumer, warmup, count, rate, true) != 0) {
+    } else if (run(producer, consumer, warmup, count, rate, window, true) != 0) {
         status = 1;
     }
     pulsar_producer_close(producer);

@@ -13,9 +13,20 @@
 # (pass-through, then router) runs REPEAT times, and the ratio is that of
 # the two medians. The latency pair runs once, after them.
 #
+# A full-speed run is sustained: the load generator keeps at most WINDOW
+# messages between its producer and its consumer, so the backlog stays
+# bounded and the rate is one that the pipeline can keep up for good.
+# WINDOW=0 lets the producer run ahead without limit; the rate is then that
+# of draining a growing backlog (see docs/benchmarks.md).
+#
+# A run writes about 9 GB to the broker's disk. The script deletes its
+# tenant at the end, but BookKeeper frees the space only later: restart the
+# broker between runs (scripts/pulsar.sh stop, then start).
+#
 # Settings (environment): PULSAR_URL (pulsar://127.0.0.1:6650), ADMIN_URL
 # (http://127.0.0.1:8080), BUILD_DIR (build-rel), COUNT (500000 messages per
-# throughput run), REPEAT (3), LATENCY_SECONDS (20, length of each half-rate run),
+# throughput run), REPEAT (7), WINDOW (20000 messages),
+# LATENCY_SECONDS (20, length of each half-rate run),
 # ROUTER_ARGS (extra options of `switchyard route`, for example "--max-inflight 5000"),
 # LATENCY_RATE (messages per second of the latency runs; default half the
 # router's full-speed throughput).
@@ -26,7 +37,8 @@ build=${BUILD_DIR:-$root/build-rel}
 url=${PULSAR_URL:-pulsar://127.0.0.1:6650}
 admin=${ADMIN_URL:-http://127.0.0.1:8080}
 count=${COUNT:-500000}
-repeat=${REPEAT:-3}
+repeat=${REPEAT:-7}
+window=${WINDOW:-20000}
 latency_seconds=${LATENCY_SECONDS:-20}
 
 if [[ ! -x $build/src/cli/switchyard || ! -f $build/libswitchyard.a ]]; then
@@ -36,14 +48,29 @@ fi
 
 work=$(mktemp -d)
 router_pid=
+tenant=
+topics=(ingest/device-messages ingest/passthrough ingest/quarantine prod/commands dev/commands)
+# Deletes the run's topics, namespaces and tenant. BookKeeper frees their disk
+# space only later; restart the broker to get it back at once.
+delete_tenant() {
+  local topic ns
+  for topic in "${topics[@]}"; do
+    curl -sS -X DELETE "$admin/admin/v2/persistent/$tenant/$topic?force=true" >/dev/null || true
+  done
+  for ns in ingest prod dev; do
+    curl -sS -X DELETE "$admin/admin/v2/namespaces/$tenant/$ns" >/dev/null || true
+  done
+  curl -sS -X DELETE "$admin/admin/v2/tenants/$tenant" >/dev/null || true
+}
 cleanup() {
   if [[ -n $router_pid ]]; then kill "$router_pid" 2>/dev/null || true; fi
+  if [[ -n $tenant ]]; then delete_tenant; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 # shellcheck disable=SC2046
-cc -O2 -std=c17 -I "$root/src" -o "$work/route_bench" "$root/bench/route/route_bench.c" \
+cc -O2 -std=c17 -Wall -Wextra -Werror -I "$root/src" -o "$work/route_bench" "$root/bench/route/route_bench.c" \
   "$build/libswitchyard.a" $(pkg-config --libs libcurl jansson yaml-0.1 liblz4 libzstd zlib openssl) \
   -lpthread -lm
 
@@ -54,7 +81,7 @@ for ns in ingest prod dev; do
   admin_call PUT "/admin/v2/namespaces/$tenant/$ns"
   admin_call POST "/admin/v2/namespaces/$tenant/$ns/deduplication" true
 done
-for topic in ingest/device-messages ingest/passthrough ingest/quarantine prod/commands dev/commands; do
+for topic in "${topics[@]}"; do
   admin_call PUT "/admin/v2/persistent/$tenant/$topic"
 done
 sed "s/iot-system/$tenant/g" "$root/examples/poc/switchyard.yaml" > "$work/switchyard.yaml"
@@ -74,20 +101,22 @@ sleep 3
 # A broker that has just started runs the first stream at a fraction of its
 # later speed (13000 against 70000 to 97000 msg/s in the runs of
 # docs/benchmarks.md), so one untimed stream of each kind goes first.
-"$work/route_bench" "$url" "$passthrough" "$passthrough" "$((count / 5))" 0 >/dev/null
-"$work/route_bench" "$url" "$ingest" "$prod" "$((count / 5))" 0 >/dev/null
+"$work/route_bench" "$url" "$passthrough" "$passthrough" "$((count / 5))" 0 "$window" >/dev/null
+"$work/route_bench" "$url" "$ingest" "$prod" "$((count / 5))" 0 "$window" >/dev/null
 
 # Each round: pass-through, then the router, with the router's CPU time.
 for round in $(seq 1 "$repeat"); do
-  line=$("$work/route_bench" "$url" "$passthrough" "$passthrough" "$count" 0)
+  line=$("$work/route_bench" "$url" "$passthrough" "$passthrough" "$count" 0 "$window")
   echo "$line" >>"$work/pass.txt"
   cpu_before=$(cpu_seconds "$router_pid")
-  line=$("$work/route_bench" "$url" "$ingest" "$prod" "$count" 0)
+  line=$("$work/route_bench" "$url" "$ingest" "$prod" "$count" 0 "$window")
   cpu_after=$(cpu_seconds "$router_pid")
   echo "$line cpu $(awk -v a="$cpu_before" -v b="$cpu_after" 'BEGIN { printf "%.2f", b - a }')" \
     >>"$work/routed.txt"
-  echo "round $round: pass-through $(field rate "$(tail -n 1 "$work/pass.txt")") msg/s," \
-    "router $(field rate "$line") msg/s, router CPU $(field cpu "$(tail -n 1 "$work/routed.txt")") s" >&2
+  pass_rate=$(field rate "$(tail -n 1 "$work/pass.txt")")
+  echo "round $round: pass-through $pass_rate msg/s, router $(field rate "$line") msg/s" \
+    "($(awk -v a="$(field rate "$line")" -v b="$pass_rate" 'BEGIN { printf "%.2f", a / b }'))," \
+    "router CPU $(field cpu "$(tail -n 1 "$work/routed.txt")") s" >&2
 done
 # The line of the median rate of a file of result lines.
 median_line() { sort -t' ' -k6,6n "$1" | sed -n "$(( ($(wc -l <"$1") + 1) / 2 ))p"; }
@@ -96,12 +125,12 @@ routed=$(median_line "$work/routed.txt")
 
 half=${LATENCY_RATE:-$(awk -v r="$(field rate "$routed")" 'BEGIN { printf "%d", r / 2 }')}
 latency_count=$((half * latency_seconds))
-routed_half=$("$work/route_bench" "$url" "$ingest" "$prod" "$latency_count" "$half")
+routed_half=$("$work/route_bench" "$url" "$ingest" "$prod" "$latency_count" "$half" 0)
 peak_rss_kib=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$router_pid/status")
 kill -TERM "$router_pid"
 wait "$router_pid"
 router_pid=
-pass_half=$("$work/route_bench" "$url" "$passthrough" "$passthrough" "$latency_count" "$half")
+pass_half=$("$work/route_bench" "$url" "$passthrough" "$passthrough" "$latency_count" "$half" 0)
 
 ratio=$(awk -v a="$(field rate "$routed")" -v b="$(field rate "$pass")" 'BEGIN { printf "%.2f", a / b }')
 echo "| run | messages | msg/s | p50 ms | p99 ms | max ms |"
@@ -113,10 +142,20 @@ for row in "pass-through, full speed:$pass" "router, full speed:$routed" \
   echo "| $name | $(field messages "$line") | $(field rate "$line") | $(field p50_ms "$line") | $(field p99_ms "$line") | $(field max_ms "$line") |"
 done
 echo
-echo "router / pass-through throughput: $ratio"
+echo "router / pass-through throughput: $ratio (medians of $repeat rounds, window $window)"
 router_cpu=$(awk -v c="$(field cpu "$routed")" -v s="$(field seconds "$routed")" \
   'BEGIN { printf "%.2f CPU seconds in %.2f s (%.0f%% of one core)", c, s, 100 * c / s }')
 echo "router CPU during the median full-speed run: $router_cpu"
+# Bytes per message as the broker received them, compression and metadata included.
+stored_bytes() {
+  local stats
+  stats=$(curl -sSf "$admin/admin/v2/persistent/$tenant/$1/stats")
+  awk -v bytes="$(grep -o '"bytesInCounter":[0-9]*' <<<"$stats" | cut -d: -f2)" \
+      -v messages="$(grep -o '"msgInCounter":[0-9]*' <<<"$stats" | cut -d: -f2)" \
+      'BEGIN { printf "%.0f", bytes / messages }'
+}
+echo "bytes per message on the broker: input $(stored_bytes ingest/device-messages)," \
+  "output $(stored_bytes prod/commands), pass-through $(stored_bytes ingest/passthrough)"
 echo "router peak RSS: $((peak_rss_kib / 1024)).$(( (peak_rss_kib % 1024) * 10 / 1024 )) MiB ($peak_rss_kib KiB)"
 if [[ -s $work/router.log ]]; then
   echo "router warnings and errors:"

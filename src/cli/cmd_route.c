@@ -59,6 +59,8 @@ static void print_route_usage(FILE *out)
             "  --output-batching MODE    mixed (default): a batch of outputs contains any devices;\n"
             "                            by-key: one device per batch, for key_shared\n"
             "                            consumers of the output topics\n"
+            "  --output-compression C    lz4 (default), zstd, zlib or none: compression of\n"
+            "                            output batches\n"
             "  --drain-timeout MS        on SIGTERM or SIGINT, wait this long for pending\n"
             "                            outputs before closing (10000)\n"
             "\n"
@@ -106,6 +108,7 @@ typedef struct {
     const char *max_inflight;
     const char *receiver_queue;
     const char *output_batching;
+    const char *output_compression;
     const char *drain_timeout;
 } route_options;
 
@@ -141,6 +144,8 @@ static int parse_options(int argc, char **argv, route_options *options)
             target = &options->receiver_queue;
         } else if (strcmp(arg, "--output-batching") == 0) {
             target = &options->output_batching;
+        } else if (strcmp(arg, "--output-compression") == 0) {
+            target = &options->output_compression;
         } else if (strcmp(arg, "--drain-timeout") == 0) {
             target = &options->drain_timeout;
         } else {
@@ -393,6 +398,7 @@ static bool daemon_options_from(const route_options *options, route_daemon_optio
     out->instance = options->instance;
     out->metrics_port = -1;
     out->subscription_type = PULSAR_SUBSCRIPTION_FAILOVER;
+    out->output_compression = PULSAR_COMPRESSION_LZ4;
     long value;
     if (options->metrics_port != NULL) {
         if (!parse_number(options->metrics_port, 0, 65535, &value)) {
@@ -443,6 +449,28 @@ static bool daemon_options_from(const route_options *options, route_daemon_optio
                     options->output_batching);
             return false;
         }
+    }
+    if (options->output_compression != NULL) {
+        static const struct {
+            const char *name;
+            pulsar_compression compression;
+        } codecs[] = {{"lz4", PULSAR_COMPRESSION_LZ4},
+                      {"zstd", PULSAR_COMPRESSION_ZSTD},
+                      {"zlib", PULSAR_COMPRESSION_ZLIB},
+                      {"none", PULSAR_COMPRESSION_NONE}};
+        size_t i = 0;
+        while (i < sizeof codecs / sizeof codecs[0] &&
+               strcmp(options->output_compression, codecs[i].name) != 0) {
+            i++;
+        }
+        if (i == sizeof codecs / sizeof codecs[0]) {
+            fprintf(stderr,
+                    "switchyard route: invalid --output-compression '%s': use lz4, zstd, zlib "
+                    "or none\n",
+                    options->output_compression);
+            return false;
+        }
+        out->output_compression = codecs[i].compression;
     }
     if (options->drain_timeout != NULL) {
         if (!parse_number(options->drain_timeout, 1, 3600000, &value)) {

@@ -55,6 +55,13 @@ typedef struct {
      * output topics get each device's messages spread by key.
      */
     bool output_batches_by_key;
+    /*
+     * Compression of output batches (PULSAR_COMPRESSION_NONE: none).
+     * `switchyard route` picks LZ4 unless told otherwise: the decision
+     * properties repeat in every output, and fewer bytes cost the broker
+     * less CPU per message.
+     */
+    pulsar_compression output_compression;
     uint32_t drain_timeout_ms; /* wait for pending outputs on stop; 0 picks 10000 */
 } route_daemon_options;
 

@@ -160,8 +160,8 @@ static void on_sent(pulsar_result result, const pulsar_message_id *id, int64_t s
     send_context *context = user_data;
     route_daemon *daemon = context->daemon;
     double latency = (double)(now_ns() - context->started_ns) / 1e9;
+    /* Formatted only for the log lines of the failures below. */
     char input[ROUTE_MESSAGE_ID_TEXT_BYTES + 1];
-    route_message_id_format(&context->input_id, input, sizeof input);
 
     if (result == PULSAR_OK) {
         bool duplicate = pulsar_message_id_is_duplicate(id);
@@ -169,6 +169,7 @@ static void on_sent(pulsar_result result, const pulsar_message_id *id, int64_t s
         pulsar_result ack = pulsar_consumer_ack(daemon->consumer, &context->input_id);
         if (ack != PULSAR_OK) {
             /* The input comes again and its copy is dropped as a duplicate. */
+            route_message_id_format(&context->input_id, input, sizeof input);
             daemon_log_error(daemon, "cannot acknowledge input %s: %s", input,
                              pulsar_result_str(ack));
         }
@@ -182,6 +183,7 @@ static void on_sent(pulsar_result result, const pulsar_message_id *id, int64_t s
         pthread_mutex_unlock(&daemon->lock);
         close_gate(daemon, &context->input_id);
         pulsar_consumer_negative_ack(daemon->consumer, &context->input_id);
+        route_message_id_format(&context->input_id, input, sizeof input);
         daemon_log_error(daemon,
                          "send of input %s (sequence id %" PRId64 ") failed: %s; the input "
                          "will be delivered again",
@@ -294,6 +296,7 @@ static daemon_output *output_for(route_daemon *daemon, int32_t partition, const 
     config.batching_mixed_keys = !daemon->options->output_batches_by_key;
     config.batching_max_messages = OUTPUT_BATCH_MAX_MESSAGES;
     config.batching_max_delay_ms = OUTPUT_BATCH_MAX_DELAY_MS;
+    config.compression = daemon->options->output_compression;
     /* The global inflight limit keeps the queue from filling. */
     config.max_pending_messages = daemon->options->max_inflight + 1;
     /* No send time-out: after a reconnect the client sends pending outputs again, in order. */
