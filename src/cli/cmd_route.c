@@ -567,6 +567,11 @@ int cli_route(int argc, char **argv)
     if (options.check_path == NULL) {
         return run_daemon(&options);
     }
+    /* --check ignores the daemon options, but a wrong value still gets its error. */
+    route_daemon_options unused;
+    if (!daemon_options_from(&options, &unused)) {
+        return CLI_EXIT_USAGE;
+    }
 
     route_table *table = NULL;
     route_registry *registry = NULL;
