@@ -16,8 +16,8 @@
 # A full-speed run is sustained: the load generator keeps at most WINDOW
 # messages between its producer and its consumer, so the backlog stays
 # bounded and the rate is one that the pipeline can keep up for good.
-# WINDOW=0 lets the producer run ahead without limit; the rate is then that
-# of draining a growing backlog (see docs/benchmarks.md).
+# WINDOW=0 lets the producer run ahead without limit. The rate is then that
+# of a burst and the drain of its growing backlog (see docs/benchmarks.md).
 #
 # A run takes about 2.5 minutes with the defaults, and writes about 9 GB to
 # the broker's disk. The script deletes its tenant at the end, but
@@ -52,7 +52,7 @@ router_pid=
 tenant=
 topics=(ingest/device-messages ingest/passthrough ingest/quarantine prod/commands dev/commands)
 # Deletes the run's topics, namespaces and tenant. BookKeeper frees their disk
-# space only later; restart the broker to get it back at once.
+# space only later, so restart the broker to get it back at once.
 delete_tenant() {
   local topic ns
   for topic in "${topics[@]}"; do

@@ -57,9 +57,9 @@ typedef struct {
     bool output_batches_by_key;
     /*
      * Compression of output batches (PULSAR_COMPRESSION_NONE: none).
-     * `switchyard route` picks LZ4 unless told otherwise: the decision
-     * properties repeat in every output, and fewer bytes cost the broker
-     * less CPU per message.
+     * `switchyard route` picks LZ4 unless its command line sets another,
+     * because the decision properties repeat in every output and fewer
+     * bytes cost the broker less CPU per message.
      */
     pulsar_compression output_compression;
     uint32_t drain_timeout_ms; /* wait for pending outputs on stop; 0 picks 10000 */
