@@ -98,26 +98,6 @@ static bool parse_number(const char *text, unsigned long *value_out)
     return true;
 }
 
-static bool parse_compression(const char *name, pulsar_compression *codec_out)
-{
-    static const struct {
-        const char *name;
-        pulsar_compression codec;
-    } codecs[] = {
-        {"none", PULSAR_COMPRESSION_NONE},
-        {"lz4", PULSAR_COMPRESSION_LZ4},
-        {"zlib", PULSAR_COMPRESSION_ZLIB},
-        {"zstd", PULSAR_COMPRESSION_ZSTD},
-    };
-    for (size_t i = 0; name != NULL && i < sizeof codecs / sizeof codecs[0]; i++) {
-        if (strcmp(name, codecs[i].name) == 0) {
-            *codec_out = codecs[i].codec;
-            return true;
-        }
-    }
-    return false;
-}
-
 /* Returns the field of options that the numeric option `name` sets, or NULL. */
 static unsigned long *numeric_option(bench_options *options, const char *name)
 {
@@ -185,7 +165,7 @@ static bool parse_options(int argc, char **argv, bench_options *options)
                 return false;
             }
         } else if (strcmp(name, "--compression") == 0) {
-            if (!parse_compression(value, &options->compression)) {
+            if (!pulsar_compression_parse(value, &options->compression)) {
                 fprintf(stderr, "invalid value '%s' for --compression: use none, lz4, zlib or zstd\n",
                         value ? value : "");
                 return false;

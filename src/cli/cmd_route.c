@@ -450,27 +450,13 @@ static bool daemon_options_from(const route_options *options, route_daemon_optio
             return false;
         }
     }
-    if (options->output_compression != NULL) {
-        static const struct {
-            const char *name;
-            pulsar_compression compression;
-        } codecs[] = {{"lz4", PULSAR_COMPRESSION_LZ4},
-                      {"zstd", PULSAR_COMPRESSION_ZSTD},
-                      {"zlib", PULSAR_COMPRESSION_ZLIB},
-                      {"none", PULSAR_COMPRESSION_NONE}};
-        size_t i = 0;
-        while (i < sizeof codecs / sizeof codecs[0] &&
-               strcmp(options->output_compression, codecs[i].name) != 0) {
-            i++;
-        }
-        if (i == sizeof codecs / sizeof codecs[0]) {
-            fprintf(stderr,
-                    "switchyard route: invalid --output-compression '%s': use lz4, zstd, zlib "
-                    "or none\n",
-                    options->output_compression);
-            return false;
-        }
-        out->output_compression = codecs[i].compression;
+    if (options->output_compression != NULL &&
+        !pulsar_compression_parse(options->output_compression, &out->output_compression)) {
+        fprintf(stderr,
+                "switchyard route: invalid --output-compression '%s': use lz4, zstd, zlib or "
+                "none\n",
+                options->output_compression);
+        return false;
     }
     if (options->drain_timeout != NULL) {
         if (!parse_number(options->drain_timeout, 1, 3600000, &value)) {

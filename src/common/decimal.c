@@ -14,6 +14,18 @@ char *sy_put_u64(char *p, uint64_t value)
     return p;
 }
 
+char *sy_put_message_id(char *p, uint64_t ledger_id, uint64_t entry_id, int32_t partition,
+                        int32_t batch_index)
+{
+    p = sy_put_u64(p, ledger_id);
+    *p++ = ':';
+    p = sy_put_u64(p, entry_id);
+    *p++ = ':';
+    p = sy_put_i32(p, partition);
+    *p++ = ':';
+    return sy_put_i32(p, batch_index);
+}
+
 char *sy_put_i32(char *p, int32_t value)
 {
     if (value < 0) {

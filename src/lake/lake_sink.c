@@ -53,7 +53,7 @@ struct lake_sink {
     pending_file **pending;
     size_t pending_count;
     lake_sink_stats stats;
-    /* The time bucket of the last second asked for, because a batch shares its publish time. */
+    /* The time bucket of the last second looked up, because a batch shares its publish time. */
     int64_t bucket_second;
     int64_t bucket_of_second;
     bool bucket_known;

@@ -57,7 +57,10 @@ typedef struct lake_writer lake_writer;
 lake_err lake_writer_open(const lake_format *format, lake_compression compression, int level,
                           lake_writer **out);
 
-/* Encodes one record and compresses it, now or with its chunk. On failure the writer must be freed. */
+/*
+ * Encodes one record and compresses it, now or with its chunk. On failure the
+ * writer must be freed.
+ */
 lake_err lake_writer_append(lake_writer *writer, const lake_record *record);
 
 /* Records appended so far. */

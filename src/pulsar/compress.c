@@ -7,11 +7,32 @@
 #include <lz4.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 #include <zlib.h>
 #include <zstd.h>
 
 /* The level the Java client uses for ZSTD. */
 #define ZSTD_PULSAR_LEVEL 3
+
+bool pulsar_compression_parse(const char *name, pulsar_compression *out)
+{
+    static const struct {
+        const char *name;
+        pulsar_compression codec;
+    } codecs[] = {
+        {"none", PULSAR_COMPRESSION_NONE},
+        {"lz4", PULSAR_COMPRESSION_LZ4},
+        {"zlib", PULSAR_COMPRESSION_ZLIB},
+        {"zstd", PULSAR_COMPRESSION_ZSTD},
+    };
+    for (size_t i = 0; name != NULL && i < sizeof codecs / sizeof codecs[0]; i++) {
+        if (strcmp(name, codecs[i].name) == 0) {
+            *out = codecs[i].codec;
+            return true;
+        }
+    }
+    return false;
+}
 
 pulsar_result compress_payload(uint32_t codec, const uint8_t *data, size_t len, proto_buf *out)
 {

@@ -220,7 +220,6 @@ static void drop_entry(consumer_part *part, const proto_command *cmd, int valida
     consumer_grant_permits(part, messages);
 }
 
-
 /* The messages of one entry, built without the client lock. */
 typedef struct {
     pulsar_message **messages; /* count of them, NULL where a message is not delivered */

@@ -90,12 +90,12 @@ void consumer_part_connect(consumer_part *part);
 void consumer_grant_permits(consumer_part *part, uint32_t count);
 /* Frees the queued messages of part, returning their permits. */
 void consumer_drop_queued(consumer_part *part);
-/* Sends the acknowledgements that part has gathered, in one ACK command. */
-void consumer_flush_acks(consumer_part *part);
 /* Sends one command frame built by the caller on the part's connection, if it is READY. */
 void consumer_part_send(consumer_part *part, const proto_buf *frame);
 
 /* consumer.c */
+/* Sends the acknowledgements that part has gathered, in one ACK command. */
+void consumer_flush_acks(consumer_part *part);
 /* Creates (or resets, on redelivery) the tracker of a batch entry of `size` messages. */
 bool consumer_track_batch(pulsar_consumer *consumer, int32_t partition, uint64_t ledger_id,
                           uint64_t entry_id, uint32_t size);

@@ -273,6 +273,13 @@ typedef enum {
     PULSAR_COMPRESSION_ZSTD = 3,
 } pulsar_compression;
 
+/*
+ * Sets *out to the codec named "none", "lz4", "zlib" or "zstd" (lower case,
+ * as command lines and configuration files spell them). Returns false, and
+ * leaves *out alone, for any other name or NULL.
+ */
+bool pulsar_compression_parse(const char *name, pulsar_compression *out);
+
 typedef struct {
     const char *topic;              /* "persistent://tenant/ns/name" or a short name */
     const char *producer_name;      /* stable name for deduplication; NULL lets the broker pick */
@@ -441,9 +448,8 @@ pulsar_result pulsar_consumer_ack(pulsar_consumer *consumer, const pulsar_messag
  * Acknowledges every message of ids (count of them) as pulsar_consumer_ack
  * does. The entries that become complete go out in one ACK command per
  * partition (with any others gathered at the time), so the broker applies
- * them together. A program that stores
- * messages in groups (a lake file) then never has a group half
- * acknowledged. Either every id is taken or, on an error, none is.
+ * them together. A program that stores messages in groups (a lake file)
+ * then never has a group half acknowledged. Either every id is taken or, on an error, none is.
  * Errors: PULSAR_ERR_INVALID_ARGUMENT (an id of no partition of this
  * consumer, or a bad batch index), PULSAR_ERR_CLOSED, PULSAR_ERR_NO_MEMORY.
  */

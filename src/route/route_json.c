@@ -261,6 +261,16 @@ static bool real_fits(json_reader *reader, const uint8_t *start, size_t len)
     return fits;
 }
 
+/* Moves reader->p past a run of decimal digits and returns how many there were. */
+static size_t skip_digits(json_reader *reader)
+{
+    const uint8_t *first = reader->p;
+    while (reader->p < reader->end && *reader->p >= '0' && *reader->p <= '9') {
+        reader->p++;
+    }
+    return (size_t)(reader->p - first);
+}
+
 /*
  * Reads a number at reader->p. Sets *integer when it has no fraction and no
  * exponent. Returns false when it is malformed or out of range.
@@ -277,20 +287,14 @@ static bool read_number(json_reader *reader, bool *integer)
     if (*reader->p == '0') {
         reader->p++;
     } else {
-        while (reader->p < reader->end && *reader->p >= '0' && *reader->p <= '9') {
-            reader->p++;
-        }
+        skip_digits(reader);
     }
 
     *integer = true;
     if (reader->p < reader->end && *reader->p == '.') {
         *integer = false;
         reader->p++;
-        const uint8_t *fraction = reader->p;
-        while (reader->p < reader->end && *reader->p >= '0' && *reader->p <= '9') {
-            reader->p++;
-        }
-        if (reader->p == fraction) {
+        if (skip_digits(reader) == 0) {
             return false;
         }
     }
@@ -300,11 +304,7 @@ static bool read_number(json_reader *reader, bool *integer)
         if (reader->p < reader->end && (*reader->p == '+' || *reader->p == '-')) {
             reader->p++;
         }
-        const uint8_t *exponent = reader->p;
-        while (reader->p < reader->end && *reader->p >= '0' && *reader->p <= '9') {
-            reader->p++;
-        }
-        if (reader->p == exponent) {
+        if (skip_digits(reader) == 0) {
             return false;
         }
     }

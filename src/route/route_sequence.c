@@ -1,11 +1,11 @@
 /* Sequence ids from input positions, message ids as text, producer names. */
 #include "route/route_sequence.h"
 
-#include "common/decimal.h"
-
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "common/decimal.h"
 
 bool route_sequence_from_id(const pulsar_message_id *id, int64_t *sequence_id)
 {
@@ -24,14 +24,9 @@ bool route_sequence_from_id(const pulsar_message_id *id, int64_t *sequence_id)
 /* Formatted by hand, because snprintf here was a visible share of the router's time. */
 bool route_message_id_format(const pulsar_message_id *id, char *out, size_t size)
 {
-    char text[ROUTE_MESSAGE_ID_TEXT_BYTES + 1];
-    char *p = sy_put_u64(text, id->ledger_id);
-    *p++ = ':';
-    p = sy_put_u64(p, id->entry_id);
-    *p++ = ':';
-    p = sy_put_i32(p, id->partition);
-    *p++ = ':';
-    p = sy_put_i32(p, id->batch_index);
+    char text[SY_MESSAGE_ID_TEXT_MAX];
+    char *p = sy_put_message_id(text, id->ledger_id, id->entry_id, id->partition,
+                                id->batch_index);
     size_t len = (size_t)(p - text);
     if (len >= size) {
         return false;

@@ -1,6 +1,6 @@
 /*
- * Payload codecs round-trip and reject corrupt input; key routing matches
- * Java's String.hashCode.
+ * Payload codecs round-trip and reject corrupt input, codec names parse, and
+ * key routing matches Java's String.hashCode.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -75,6 +75,28 @@ static void decompress_rejects_garbage_and_size(void **state)
     assert_null(out);
 }
 
+static void codec_names_parse(void **state)
+{
+    (void)state;
+    pulsar_compression codec = PULSAR_COMPRESSION_NONE;
+    assert_true(pulsar_compression_parse("lz4", &codec));
+    assert_int_equal(codec, PULSAR_COMPRESSION_LZ4);
+    assert_true(pulsar_compression_parse("zlib", &codec));
+    assert_int_equal(codec, PULSAR_COMPRESSION_ZLIB);
+    assert_true(pulsar_compression_parse("zstd", &codec));
+    assert_int_equal(codec, PULSAR_COMPRESSION_ZSTD);
+    assert_true(pulsar_compression_parse("none", &codec));
+    assert_int_equal(codec, PULSAR_COMPRESSION_NONE);
+
+    /* A rejected name leaves the codec as it was. */
+    codec = PULSAR_COMPRESSION_LZ4;
+    assert_false(pulsar_compression_parse("gzip", &codec));
+    assert_false(pulsar_compression_parse("LZ4", &codec));
+    assert_false(pulsar_compression_parse("", &codec));
+    assert_false(pulsar_compression_parse(NULL, &codec));
+    assert_int_equal(codec, PULSAR_COMPRESSION_LZ4);
+}
+
 static void key_partition_matches_java_hash(void **state)
 {
     (void)state;
@@ -124,6 +146,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(codecs_round_trip),
         cmocka_unit_test(decompress_rejects_garbage_and_size),
+        cmocka_unit_test(codec_names_parse),
         cmocka_unit_test(key_partition_matches_java_hash),
         cmocka_unit_test(key_partition_uses_utf16_units),
         cmocka_unit_test(results_have_names_and_classes),
